@@ -1,0 +1,387 @@
+"""Typed SQLAlchemy 2.0 models.  Every change here needs an Alembic migration.
+
+Conventions: money columns are integer centimes (``*_cents``); quantities are integer
+thousandths (``quantity_milli``); rates are basis points (``*_bp``) or whole VAT percents;
+times are stored twice, in UTC (``*_utc``, naive UTC) and as the device's local time with
+its offset (``*_local``, ISO 8601 text).
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_uuid() -> str:
+    return uuid_module.uuid4().hex
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Setting(Base):
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)  # JSON
+
+
+class Sequence(Base):
+    """Gap-free counters (receipt numbers, outbox, Z numbers), bumped inside the
+    transaction that uses the value, so a rolled-back sale leaves no hole."""
+
+    __tablename__ = "sequences"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Fair(Base):
+    __tablename__ = "fairs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100), default="")
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Location(Base):
+    __tablename__ = "locations"
+    __table_args__ = (CheckConstraint("kind IN ('shop','warehouse','stand')", name="kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    fair_id: Mapped[int | None] = mapped_column(ForeignKey("fairs.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    fair: Mapped[Fair | None] = relationship()
+
+
+class Cooperative(Base):
+    __tablename__ = "cooperatives"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name_ar: Mapped[str | None] = mapped_column(String(200))
+    name_fr: Mapped[str | None] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    name_zgh: Mapped[str | None] = mapped_column(String(200))
+    odco_number: Mapped[str] = mapped_column(String(64), default="")
+    ice: Mapped[str] = mapped_column(String(32), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    commission_bp: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def names(self) -> dict[str, str | None]:
+        return {"ar": self.name_ar, "fr": self.name_fr, "en": self.name_en, "zgh": self.name_zgh}
+
+
+class Category(Base):
+    __tablename__ = "categories"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_ar: Mapped[str | None] = mapped_column(String(100))
+    name_fr: Mapped[str | None] = mapped_column(String(100))
+    name_en: Mapped[str | None] = mapped_column(String(100))
+    name_zgh: Mapped[str | None] = mapped_column(String(100))
+
+    @property
+    def names(self) -> dict[str, str | None]:
+        return {"ar": self.name_ar, "fr": self.name_fr, "en": self.name_en, "zgh": self.name_zgh}
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("vat_rate IN (0, 7, 10, 14, 20)", name="vat_rate"),
+        CheckConstraint("unit IN ('piece','kg','g','l','ml')", name="unit"),
+        CheckConstraint("price_cents >= 0", name="price"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(32), unique=True, default=new_uuid)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name_ar: Mapped[str | None] = mapped_column(String(200))
+    name_fr: Mapped[str | None] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    name_zgh: Mapped[str | None] = mapped_column(String(200))
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    unit: Mapped[str] = mapped_column(String(8), default="piece")
+    sold_by_weight: Mapped[bool] = mapped_column(Boolean, default=False)
+    price_cents: Mapped[int] = mapped_column(Integer)
+    vat_rate: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_utc: Mapped[datetime | None] = mapped_column(DateTime)
+
+    cooperative: Mapped[Cooperative] = relationship()
+    category: Mapped[Category | None] = relationship()
+    barcodes: Mapped[list[ProductBarcode]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="ProductBarcode.barcode"
+    )
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def names(self) -> dict[str, str | None]:
+        return {"ar": self.name_ar, "fr": self.name_fr, "en": self.name_en, "zgh": self.name_zgh}
+
+
+class ProductBarcode(Base):
+    __tablename__ = "product_barcodes"
+    barcode: Mapped[str] = mapped_column(String(64), primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    product: Mapped[Product] = relationship(back_populates="barcodes")
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('seller','manager','admin')", name="role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(32), unique=True, default=new_uuid)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Shift(Base):
+    __tablename__ = "shifts"
+    __table_args__ = (CheckConstraint("status IN ('open','closed')", name="status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(32), unique=True, default=new_uuid)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    opened_utc: Mapped[datetime] = mapped_column(DateTime)
+    opened_local: Mapped[str] = mapped_column(String(40))
+    float_cents: Mapped[int] = mapped_column(Integer, default=0)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_utc: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_local: Mapped[str | None] = mapped_column(String(40))
+    z_number: Mapped[int | None] = mapped_column(Integer, unique=True)
+
+    location: Mapped[Location] = relationship()
+    opened_by: Mapped[User] = relationship(foreign_keys=[opened_by_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+    counts: Mapped[list[ShiftCount]] = relationship(cascade="all, delete-orphan")
+
+
+# Only one shift may be open at a time on a till.
+Index(
+    "uq_shifts_one_open",
+    Shift.status,
+    unique=True,
+    sqlite_where=Shift.status == "open",
+)
+
+
+class ShiftCount(Base):
+    """What was counted at close, per payment method (cash is counted by denomination)."""
+
+    __tablename__ = "shift_counts"
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), primary_key=True)
+    method: Mapped[str] = mapped_column(String(16), primary_key=True)
+    counted_cents: Mapped[int] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text, default="")  # JSON: denomination -> count
+
+
+class CashMovement(Base):
+    __tablename__ = "cash_movements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(32), unique=True, default=new_uuid)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
+    amount_cents: Mapped[int] = mapped_column(Integer)  # + cash in, - cash out
+    reason: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    created_local: Mapped[str] = mapped_column(String(40))
+
+
+class Sale(Base):
+    """A completed sale or refund.  Never edited or deleted once written."""
+
+    __tablename__ = "sales"
+    __table_args__ = (CheckConstraint("kind IN ('sale','refund')", name="kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(32), unique=True, default=new_uuid)
+    receipt_no: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(8), default="sale")
+    refund_of_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"), index=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_utc: Mapped[datetime] = mapped_column(DateTime, index=True)
+    created_local: Mapped[str] = mapped_column(String(40), index=True)  # reports by local day
+    gross_cents: Mapped[int] = mapped_column(Integer)
+    discount_cents: Mapped[int] = mapped_column(Integer, default=0)  # line + order
+    order_discount_cents: Mapped[int] = mapped_column(Integer, default=0)
+    total_cents: Mapped[int] = mapped_column(Integer)
+    change_cents: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    lines: Mapped[list[SaleLine]] = relationship(
+        back_populates="sale", order_by="SaleLine.line_no", foreign_keys="SaleLine.sale_id"
+    )
+    payments: Mapped[list[SalePayment]] = relationship(order_by="SalePayment.id")
+    vat: Mapped[list[SaleVat]] = relationship(order_by="SaleVat.rate")
+    seller: Mapped[User] = relationship()
+    location: Mapped[Location] = relationship()
+    refund_of: Mapped[Sale | None] = relationship(remote_side=[id])
+
+
+class SaleLine(Base):
+    """Snapshots everything that may change later: name, price, VAT, cooperative,
+    commission.  Refund lines carry negative quantities and amounts."""
+
+    __tablename__ = "sale_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(8))
+    quantity_milli: Mapped[int] = mapped_column(Integer)
+    list_price_cents: Mapped[int] = mapped_column(Integer)
+    unit_price_cents: Mapped[int] = mapped_column(Integer)
+    vat_rate: Mapped[int] = mapped_column(Integer)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    cooperative_code: Mapped[str] = mapped_column(String(16))
+    commission_bp: Mapped[int] = mapped_column(Integer)
+    gross_cents: Mapped[int] = mapped_column(Integer)
+    line_discount_cents: Mapped[int] = mapped_column(Integer, default=0)
+    order_discount_cents: Mapped[int] = mapped_column(Integer, default=0)
+    net_cents: Mapped[int] = mapped_column(Integer)
+    commission_cents: Mapped[int] = mapped_column(Integer)
+    refund_of_line_id: Mapped[int | None] = mapped_column(ForeignKey("sale_lines.id"), index=True)
+
+    sale: Mapped[Sale] = relationship(back_populates="lines", foreign_keys=[sale_id])
+
+
+class SalePayment(Base):
+    __tablename__ = "sale_payments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)
+    method: Mapped[str] = mapped_column(String(16))
+    # What the payment settles: payments of a sale add up exactly to its total.
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    # What the customer handed over: more than amount for cash that got change.
+    tendered_cents: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str] = mapped_column(String(100), default="")
+
+
+class SaleVat(Base):
+    """VAT extracted per rate from the sale's VAT-inclusive totals, as printed."""
+
+    __tablename__ = "sale_vat"
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), primary_key=True)
+    rate: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gross_cents: Mapped[int] = mapped_column(Integer)
+    vat_cents: Mapped[int] = mapped_column(Integer)
+
+
+class StockMovement(Base):
+    """Append-only.  On-hand stock = SUM(quantity_milli) per product and location."""
+
+    __tablename__ = "stock_movements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(32), unique=True, default=new_uuid)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    quantity_milli: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    created_local: Mapped[str] = mapped_column(String(40))
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+Index(
+    "ix_stock_product_location_qty",
+    StockMovement.product_id,
+    StockMovement.location_id,
+    StockMovement.quantity_milli,
+)
+
+
+class AuditEntry(Base):
+    """Hash-chained, append-only (see coopos.domain.audit)."""
+
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at_utc: Mapped[str] = mapped_column(String(32))
+    at_local: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    details: Mapped[str] = mapped_column(Text)  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxEvent(Base):
+    """Every business write that must reach the server, in the same transaction.
+
+    ``seq`` is a gap-free, per-device monotonic sequence; the sync issue ships rows in
+    ``seq`` order and records the acknowledgement."""
+
+    __tablename__ = "outbox"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    uuid: Mapped[str] = mapped_column(String(32), unique=True, default=new_uuid)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    acked_utc: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "CashMovement",
+    "Category",
+    "Cooperative",
+    "Fair",
+    "Location",
+    "OutboxEvent",
+    "Product",
+    "ProductBarcode",
+    "Sale",
+    "SaleLine",
+    "SalePayment",
+    "SaleVat",
+    "Sequence",
+    "Setting",
+    "Shift",
+    "ShiftCount",
+    "StockMovement",
+    "User",
+]

@@ -1,0 +1,93 @@
+"""Unit of work: one SQLite write transaction, all or nothing.
+
+It also owns what every business write needs in that same transaction: gap-free
+sequences, the hash-chained audit log and the outbox.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from coopos.db.engine import WRITE
+from coopos.db.models import AuditEntry, OutboxEvent, Sequence, new_uuid
+from coopos.domain.audit import GENESIS, canonical, entry_hash
+from coopos.domain.clock import Clock, Stamp
+
+
+class UnitOfWork:
+    def __init__(self, engine: Engine, clock: Clock):
+        self.engine = engine
+        self.clock = clock
+        self.session: Session
+        self.stamp: Stamp
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = Session(self.engine, expire_on_commit=False, autoflush=True)
+        # BEGIN IMMEDIATE: take the write lock now, not half-way through the sale.
+        self.session.connection(execution_options=WRITE)
+        self.stamp = self.clock.now()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self.session.commit()
+            else:
+                self.session.rollback()
+        finally:
+            self.session.close()
+
+    # -- sequences ---------------------------------------------------------------------
+    def next_value(self, name: str) -> int:
+        """Next value of a gap-free counter; rolled back with the transaction."""
+        s = self.session
+        current = s.execute(
+            update(Sequence)
+            .where(Sequence.name == name)
+            .values(last_value=Sequence.last_value + 1)
+            .returning(Sequence.last_value)
+        ).scalar()
+        if current is None:
+            s.add(Sequence(name=name, last_value=1))
+            s.flush()
+            current = 1
+        return int(current)
+
+    # -- audit log ---------------------------------------------------------------------
+    def audit(self, action: str, user_id: int | None, **details: Any) -> AuditEntry:
+        s = self.session
+        last = s.execute(
+            select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+        ).first()
+        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        at_utc = self.stamp.utc.isoformat(timespec="microseconds")
+        body = canonical(details)
+        entry = AuditEntry(
+            seq=seq,
+            at_utc=at_utc,
+            at_local=self.stamp.local,
+            user_id=user_id,
+            action=action,
+            details=body,
+            prev_hash=prev,
+            hash=entry_hash(prev, seq, at_utc, user_id, action, body),
+        )
+        s.add(entry)
+        s.flush()
+        return entry
+
+    # -- outbox --------------------------------------------------------------------------
+    def outbox(self, kind: str, payload: dict[str, Any]) -> OutboxEvent:
+        event = OutboxEvent(
+            seq=self.next_value("outbox"),
+            uuid=new_uuid(),
+            kind=kind,
+            payload=json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str),
+            created_utc=self.stamp.utc,
+        )
+        self.session.add(event)
+        return event

@@ -1,0 +1,82 @@
+"""Catalog rules: units, roles, names and commission rates."""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal, InvalidOperation
+
+from coopos.domain.errors import ValidationError
+from coopos.domain.money import to_decimal
+from coopos.i18n import N_, _
+
+LANGUAGES = ("ar", "fr", "en", "zgh")
+
+
+class Unit(enum.StrEnum):
+    PIECE = "piece"
+    KG = "kg"
+    G = "g"
+    L = "l"
+    ML = "ml"
+
+    @classmethod
+    def parse(cls, text: str) -> Unit:
+        key = (text or "piece").strip().lower()
+        key = {"pc": "piece", "pcs": "piece", "u": "piece", "unit": "piece", "": "piece"}.get(
+            key, key
+        )
+        try:
+            return cls(key)
+        except ValueError:
+            raise ValidationError(
+                _("Unknown unit “{unit}”: use piece, kg, g, l or ml.", unit=text)
+            ) from None
+
+    @property
+    def weighed(self) -> bool:
+        """Sold by weight or volume: the quantity is a decimal typed or read from a scale."""
+        return self is not Unit.PIECE
+
+
+class Role(enum.StrEnum):
+    SELLER = "seller"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+    @property
+    def is_manager(self) -> bool:
+        return self in (Role.MANAGER, Role.ADMIN)
+
+    @property
+    def label(self) -> str:
+        return _(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {Role.SELLER: N_("Seller"), Role.MANAGER: N_("Manager"), Role.ADMIN: N_("Admin")}
+
+
+def pick_name(names: dict[str, str | None], language: str) -> str:
+    """The name in ``language``, else the first one available (fr, ar, en, zgh)."""
+    if names.get(language):
+        return names[language] or ""
+    for lang in ("fr", "ar", "en", "zgh"):
+        if names.get(lang):
+            return names[lang] or ""
+    return ""
+
+
+def parse_rate_bp(text: str | int | Decimal) -> int:
+    """A percentage (``15``, ``12,5``, ``12.5 %``) to basis points (1250)."""
+    try:
+        value = to_decimal(str(text).replace("%", "")) if not isinstance(text, Decimal) else text
+        bp = value * 100
+    except (ValidationError, InvalidOperation):
+        raise ValidationError(_("“{text}” is not a percentage.", text=text)) from None
+    if bp != bp.to_integral_value() or not 0 <= bp <= 10000:
+        raise ValidationError(_("A percentage must be between 0 and 100.", text=text))
+    return int(bp)
+
+
+def format_rate_bp(bp: int) -> str:
+    whole, part = divmod(bp, 100)
+    return f"{whole}" if part == 0 else f"{whole}.{part:02d}".rstrip("0")

@@ -1,0 +1,65 @@
+"""One translation function for the core, the CLI and (later) the UI.
+
+Every user-facing string goes through ``_``.  Placeholders are ``{name}`` and are filled
+*after* translation, so translators can reorder them::
+
+    _("Unknown product {sku}.", sku="ARG-250")
+
+Catalogs are gettext ``.mo`` files compiled by Babel under ``resources/locale`` (domain
+``coopos``).  A missing catalog falls back to the English source text.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from pathlib import Path
+
+DOMAIN = "coopos"
+SUPPORTED_LANGUAGES = ("ar", "fr", "zgh", "en")
+DEFAULT_LANGUAGE = "en"
+
+_translation: gettext.NullTranslations = gettext.NullTranslations()
+_language = DEFAULT_LANGUAGE
+
+
+def locale_dir() -> Path:
+    """Where compiled catalogs live (also inside a frozen bundle)."""
+    override = os.environ.get("COOPOS_LOCALE_DIR")
+    if override:
+        return Path(override)
+    from coopos.resources import resource_path
+
+    return resource_path("locale")
+
+
+def set_language(language: str) -> None:
+    """Switch the process-wide language (``ar``, ``fr``, ``zgh`` or ``en``)."""
+    global _translation, _language
+    language = (language or DEFAULT_LANGUAGE).split("_")[0].split("-")[0].lower()
+    if language not in SUPPORTED_LANGUAGES:
+        language = DEFAULT_LANGUAGE
+    _translation = gettext.translation(
+        DOMAIN, localedir=str(locale_dir()), languages=[language], fallback=True
+    )
+    _language = language
+
+
+def current_language() -> str:
+    return _language
+
+
+def _(message: str, /, **values: object) -> str:
+    """Translate ``message`` and fill its ``{name}`` placeholders."""
+    text = _translation.gettext(message)
+    return text.format(**values) if values else text
+
+
+def ngettext(singular: str, plural: str, n: int, /, **values: object) -> str:
+    text = _translation.ngettext(singular, plural, n)
+    return text.format(n=n, **values)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it yet (translated where shown)."""
+    return message

@@ -1,0 +1,595 @@
+"""Checkout: a UI-agnostic state machine driven by the desktop app, the CLI and tests.
+
+    CART --start_payment()--> PAYMENT --complete()--> COMPLETED
+      ^  <---back_to_cart()----   |
+      +--------void()----------> VOIDED (from CART or PAYMENT)
+
+``complete()`` writes, in one transaction, the sale, its lines, payments and VAT rows, one
+stock movement per line, the outbox event and the audit entries: all or nothing.
+Listeners (``on_change``) are told after every change; the Qt layer re-emits them as
+signals.  ``snapshot()``/``restore()`` let the cart in progress survive a crash.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from coopos.db.models import Product, Sale, SaleLine, SalePayment, SaleVat, User
+from coopos.domain.catalog import Role, pick_name
+from coopos.domain.errors import NotFoundError, PermissionDenied, StateError, ValidationError
+from coopos.domain.money import Cents, format_amount
+from coopos.domain.quantity import ONE, format_quantity, from_milli, quantity, to_milli
+from coopos.domain.sale import (
+    CartLine,
+    Payment,
+    PaymentMethod,
+    Tender,
+    Totals,
+    check_payments,
+    price_lines,
+    settle,
+)
+from coopos.domain.stock import MovementReason
+from coopos.i18n import _, current_language
+from coopos.services import inventory, lookups, settings
+from coopos.services.context import Context
+
+
+class CheckoutState(enum.StrEnum):
+    CART = "cart"
+    PAYMENT = "payment"
+    COMPLETED = "completed"
+    VOIDED = "voided"
+
+
+@dataclass(frozen=True)
+class SaleResult:
+    sale_id: int
+    uuid: str
+    receipt_no: str
+    total: Cents
+    paid: Cents
+    change: Cents
+
+
+@dataclass(frozen=True)
+class Approver:
+    """A manager who approved something with their PIN."""
+
+    id: int
+    name: str
+
+    @classmethod
+    def of(cls, user: User) -> Approver:
+        if not Role(user.role).is_manager:
+            raise PermissionDenied(_("This needs a manager's PIN."))
+        return cls(user.id, user.name)
+
+
+Listener = Callable[["Checkout"], None]
+
+
+def sale_number(prefix: str, value: int) -> str:
+    return f"{prefix}-{value:06d}"
+
+
+def apply_sale_allocation(total: Cents, payments: list[Payment]) -> list[tuple[Payment, Cents]]:
+    """How much of the total each payment settles: change comes out of the last cash."""
+    tender = settle(total, payments)
+    applied = [p.amount for p in payments]
+    change = tender.change
+    for i in reversed(range(len(payments))):
+        if change and payments[i].method is PaymentMethod.CASH:
+            take = min(change, applied[i])
+            applied[i] -= take
+            change -= take
+    return list(zip(payments, applied, strict=True))
+
+
+class Checkout:
+    def __init__(self, ctx: Context, seller: User, location_code: str | None = None):
+        self.ctx = ctx
+        self.seller_id = seller.id
+        self.seller_name = seller.name
+        self.seller_role = Role(seller.role)
+        self.location_code = location_code
+        self.state = CheckoutState.CART
+        self.lines: list[CartLine] = []
+        self.order_discount: Cents = 0
+        self.payments: list[Payment] = []
+        self.approvals: list[dict[str, Any]] = []  # discounts and overrides, audited on sale
+        self.result: SaleResult | None = None
+        self._listeners: list[Listener] = []
+        self.language = current_language()
+
+    # -- observers ------------------------------------------------------------------------
+    def on_change(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener(self)
+
+    def _require(self, *states: CheckoutState) -> None:
+        if self.state not in states:
+            raise StateError(_("This cannot be done now: the sale is {state}.", state=self.state))
+
+    # -- cart -----------------------------------------------------------------------------
+    def scan(self, code: str, qty: Decimal | str | None = None) -> CartLine:
+        """Add a product by barcode or sku (what a scanner types).  A product sold by
+        weight needs its quantity (typed or read from the scale)."""
+        code = code.strip()
+        if not code:
+            raise ValidationError(_("Nothing was scanned."))
+        with self.ctx.read() as s:
+            product = lookups.product_by_code(s, code)
+            if product is None:
+                raise NotFoundError(_("Unknown barcode “{code}”: nothing was added.", code=code))
+            return self.add_product(product, qty, session=s)
+
+    def add_product_id(self, product_id: int, qty: Decimal | str | None = None) -> CartLine:
+        with self.ctx.read() as s:
+            product = s.get(Product, product_id)
+            if product is None:
+                raise NotFoundError(_("This product no longer exists."))
+            return self.add_product(product, qty, session=s)
+
+    def add_product(self, product: Product, qty=None, session=None) -> CartLine:
+        self._require(CheckoutState.CART)
+        if not product.active:
+            raise ValidationError(_("{sku} is archived and cannot be sold.", sku=product.sku))
+        if qty is None:
+            if product.sold_by_weight:
+                raise ValidationError(
+                    _("{name} is sold by weight: enter the weight.", name=self._name(product))
+                )
+            qty = ONE
+        qty = quantity(qty)
+        self._check_quantity(product.sold_by_weight, qty)
+        # Scanning the same piece product again adds to its line (one line per product).
+        if not product.sold_by_weight:
+            for line in self.lines:
+                if line.product_id == product.id and line.unit_price is None and not line.discount:
+                    line.quantity += qty
+                    self._changed()
+                    return line
+        coop = product.cooperative
+        line = CartLine(
+            product_id=product.id,
+            sku=product.sku,
+            name=self._name(product),
+            unit=product.unit,
+            sold_by_weight=product.sold_by_weight,
+            list_price=product.price_cents,
+            quantity=qty,
+            vat_rate=product.vat_rate,
+            cooperative_id=coop.id,
+            cooperative_code=coop.code,
+            commission_bp=coop.commission_bp,
+        )
+        self.lines.append(line)
+        self._changed()
+        return line
+
+    def _name(self, product: Product) -> str:
+        return pick_name(product.names, self.language) or product.sku
+
+    @staticmethod
+    def _check_quantity(by_weight: bool, qty: Decimal) -> None:
+        if qty <= 0:
+            raise ValidationError(_("The quantity must be more than zero."))
+        if not by_weight and qty != qty.to_integral_value():
+            raise ValidationError(_("This product is sold by the piece: use a whole number."))
+        if qty > 10000:
+            raise ValidationError(_("{qty} is too large a quantity.", qty=format_quantity(qty)))
+
+    def line(self, line_id: str) -> CartLine:
+        for line in self.lines:
+            if line.line_id == line_id:
+                return line
+        raise NotFoundError(_("That line is no longer in the cart."))
+
+    def set_quantity(self, line_id: str, qty: Decimal | str) -> None:
+        self._require(CheckoutState.CART)
+        line = self.line(line_id)
+        qty = quantity(qty)
+        self._check_quantity(line.sold_by_weight, qty)
+        line.quantity = qty
+        self._changed()
+
+    def increment(self, line_id: str, step: int = 1) -> None:
+        line = self.line(line_id)
+        new = line.quantity + step
+        if new <= 0:
+            self.remove_line(line_id)
+        else:
+            self.set_quantity(line_id, new)
+
+    def remove_line(self, line_id: str, reason: str = "") -> None:
+        """Remove a line; audited at once (a removed line leaves no other trace)."""
+        self._require(CheckoutState.CART)
+        line = self.line(line_id)
+        with self.ctx.write() as uow:
+            uow.audit(
+                "line_removed",
+                self.seller_id,
+                sku=line.sku,
+                quantity=str(line.quantity),
+                amount=format_amount(line.gross),
+                reason=reason,
+            )
+        self.lines.remove(line)
+        self._limit_order_discount()
+        self._changed()
+
+    def undo_last_line(self) -> CartLine | None:
+        if not self.lines:
+            return None
+        last = self.lines[-1]
+        self.remove_line(last.line_id, reason="undo")
+        return last
+
+    def set_line_discount(
+        self, line_id: str, amount: Cents, approver: Approver | None = None
+    ) -> None:
+        """A discount in MAD on one line.  Above the sellers' limit a manager approves."""
+        self._require(CheckoutState.CART)
+        line = self.line(line_id)
+        if amount < 0 or amount > line.gross:
+            raise ValidationError(_("A discount must be between 0 and the line amount."))
+        self._check_discount_limit(amount, line.gross, approver)
+        line.discount = amount
+        self._approved("line_discount", approver, sku=line.sku, amount=format_amount(amount))
+        self._changed()
+
+    def set_line_discount_percent(
+        self, line_id: str, percent: Decimal | str, approver: Approver | None = None
+    ) -> None:
+        from coopos.domain.catalog import parse_rate_bp
+        from coopos.domain.money import percent_of
+
+        line = self.line(line_id)
+        self.set_line_discount(line_id, percent_of(line.gross, parse_rate_bp(percent)), approver)
+
+    def override_price(self, line_id: str, price: Cents, approver: Approver) -> None:
+        """A new unit price for a line: always a manager's decision."""
+        self._require(CheckoutState.CART)
+        if approver is None:
+            raise PermissionDenied(_("This needs a manager's PIN."))
+        if price < 0:
+            raise ValidationError(_("A price cannot be negative."))
+        line = self.line(line_id)
+        line.unit_price = price
+        line.discount = min(line.discount, line.gross)
+        self._approved(
+            "price_override",
+            approver,
+            sku=line.sku,
+            list_price=format_amount(line.list_price),
+            price=format_amount(price),
+        )
+        self._changed()
+
+    def set_order_discount(self, amount: Cents, approver: Approver | None = None) -> None:
+        self._require(CheckoutState.CART)
+        base = sum(line.net_before_order_discount for line in self.lines)
+        if amount < 0 or amount > base:
+            raise ValidationError(_("A discount must be between 0 and the total."))
+        self._check_discount_limit(amount, base, approver)
+        self.order_discount = amount
+        self._approved("order_discount", approver, amount=format_amount(amount))
+        self._changed()
+
+    def _limit_order_discount(self) -> None:
+        base = sum(line.net_before_order_discount for line in self.lines)
+        self.order_discount = min(self.order_discount, base)
+
+    def _check_discount_limit(self, amount: Cents, base: Cents, approver: Approver | None) -> None:
+        if approver is not None or self.seller_role.is_manager or amount == 0:
+            return
+        with self.ctx.read() as s:
+            limit_bp = int(settings.get(s, "discount.seller_limit_bp"))
+        if amount * 10000 > base * limit_bp:
+            raise PermissionDenied(_("A discount this large needs a manager's PIN."))
+
+    def _approved(self, action: str, approver: Approver | None, **details: Any) -> None:
+        by = approver.id if approver else self.seller_id
+        self.approvals.append({"action": action, "by": by, **details})
+
+    @property
+    def totals(self) -> Totals:
+        return price_lines(self.lines, self.order_discount)
+
+    # -- payment --------------------------------------------------------------------------
+    def start_payment(self) -> None:
+        self._require(CheckoutState.CART)
+        if not self.lines:
+            raise StateError(_("The cart is empty."))
+        self.state = CheckoutState.PAYMENT
+        self._changed()
+
+    def back_to_cart(self) -> None:
+        self._require(CheckoutState.PAYMENT)
+        self.payments.clear()
+        self.state = CheckoutState.CART
+        self._changed()
+
+    def add_payment(self, method: PaymentMethod | str, amount: Cents, reference: str = "") -> None:
+        self._require(CheckoutState.PAYMENT)
+        method = PaymentMethod.parse(method) if isinstance(method, str) else method
+        if amount <= 0:
+            raise ValidationError(_("A payment must be more than zero."))
+        remaining = self.tender.remaining
+        if method is not PaymentMethod.CASH and amount > remaining:
+            raise ValidationError(
+                _("Only cash can give change: card and other payments must not exceed the total.")
+            )
+        self.payments.append(Payment(method, amount, reference))
+        self._changed()
+
+    def pay_exact(self, method: PaymentMethod = PaymentMethod.CASH) -> None:
+        """Settle what is left with one payment of exactly that amount."""
+        remaining = self.tender.remaining
+        if remaining > 0:
+            self.add_payment(method, remaining)
+
+    def remove_payment(self, index: int) -> None:
+        self._require(CheckoutState.PAYMENT)
+        del self.payments[index]
+        self._changed()
+
+    @property
+    def tender(self) -> Tender:
+        return settle(self.totals.total, self.payments)
+
+    # -- the end of a sale ------------------------------------------------------------------
+    def void(self, reason: str = "") -> None:
+        """Abandon the sale; the cart's content is kept in the audit log."""
+        self._require(CheckoutState.CART, CheckoutState.PAYMENT)
+        if self.lines:
+            with self.ctx.write() as uow:
+                uow.audit(
+                    "sale_voided",
+                    self.seller_id,
+                    reason=reason,
+                    lines=[line.describe() for line in self.lines],
+                    total=format_amount(self.totals.total),
+                )
+        self.state = CheckoutState.VOIDED
+        self._changed()
+
+    def complete(self) -> SaleResult:
+        self._require(CheckoutState.PAYMENT)
+        totals = self.totals
+        tender = check_payments(totals.total, self.payments)
+        with self.ctx.write() as uow:
+            s = uow.session
+            shift = lookups.open_shift(s)
+            if shift is None:
+                raise StateError(_("No shift is open: open a shift before selling."))
+            location = (
+                lookups.location(s, self.location_code) if self.location_code else shift.location
+            )
+            prefix = settings.get(s, "device.prefix")
+            receipt_no = sale_number(prefix, uow.next_value(f"receipt:{prefix}"))
+            sale = Sale(
+                receipt_no=receipt_no,
+                kind="sale",
+                location_id=location.id,
+                shift_id=shift.id,
+                seller_id=self.seller_id,
+                created_utc=uow.stamp.utc,
+                created_local=uow.stamp.local,
+                gross_cents=totals.gross,
+                discount_cents=totals.discounts,
+                order_discount_cents=totals.order_discount,
+                total_cents=totals.total,
+                change_cents=tender.change,
+            )
+            s.add(sale)
+            s.flush()
+            lines = write_lines(s, sale, totals)
+            write_payments(s, sale, self.payments)
+            write_vat(s, sale, totals)
+            products = {
+                p.id: p
+                for p in s.execute(
+                    select(Product).where(Product.id.in_({ln.product_id for ln in lines}))
+                ).scalars()
+            }
+            movements = inventory.write_movements(
+                uow,
+                [
+                    inventory.movement_row(
+                        uow,
+                        products[ln.product_id],
+                        location,
+                        -from_milli(ln.quantity_milli),
+                        MovementReason.SALE,
+                        self.seller_id,
+                        receipt_no,
+                        sale_id=sale.id,
+                    )
+                    for ln in lines
+                ],
+                emit=False,
+            )
+            uow.outbox("sale.completed", sale_payload(sale, shift.uuid, location.code, movements))
+            for approval in self.approvals:
+                uow.audit(
+                    approval["action"],
+                    approval["by"],
+                    receipt=receipt_no,
+                    **{k: v for k, v in approval.items() if k not in ("action", "by")},
+                )
+            self.result = SaleResult(
+                sale.id, sale.uuid, receipt_no, totals.total, tender.paid, tender.change
+            )
+        self.state = CheckoutState.COMPLETED
+        self._changed()
+        return self.result
+
+    # -- crash survival -------------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        lines = []
+        for line in self.lines:
+            data = asdict(line)
+            data["quantity"] = str(line.quantity)
+            lines.append(data)
+        return {
+            "seller_id": self.seller_id,
+            "location_code": self.location_code,
+            "state": self.state.value,
+            "lines": lines,
+            "order_discount": self.order_discount,
+            "payments": [[p.method.value, p.amount, p.reference] for p in self.payments],
+            "approvals": self.approvals,
+        }
+
+    @classmethod
+    def restore(cls, ctx: Context, data: dict[str, Any]) -> Checkout:
+        with ctx.read() as s:
+            seller = s.get(User, data["seller_id"])
+        checkout = cls(ctx, seller, data.get("location_code"))
+        for raw in data["lines"]:
+            raw = dict(raw)
+            raw["quantity"] = Decimal(raw["quantity"])
+            checkout.lines.append(CartLine(**raw))
+        checkout.order_discount = data.get("order_discount", 0)
+        checkout.payments = [
+            Payment(PaymentMethod(m), a, r) for m, a, r in data.get("payments", [])
+        ]
+        checkout.approvals = list(data.get("approvals", []))
+        state = CheckoutState(data.get("state", "cart"))
+        checkout.state = state if state is CheckoutState.PAYMENT else CheckoutState.CART
+        return checkout
+
+
+# -- writing documents (shared with refunds) ---------------------------------------------------
+
+
+def write_lines(session, sale: Sale, totals: Totals, sign: int = 1, refund_of=None) -> list:
+    lines = []
+    for n, priced in enumerate(totals.lines, start=1):
+        line = priced.line
+        row = SaleLine(
+            sale_id=sale.id,
+            line_no=n,
+            product_id=line.product_id,
+            sku=line.sku,
+            name=line.name,
+            unit=line.unit,
+            quantity_milli=sign * to_milli(line.quantity),
+            list_price_cents=line.list_price,
+            unit_price_cents=line.price,
+            vat_rate=line.vat_rate,
+            cooperative_id=line.cooperative_id,
+            cooperative_code=line.cooperative_code,
+            commission_bp=line.commission_bp,
+            gross_cents=sign * line.gross,
+            line_discount_cents=sign * line.discount,
+            order_discount_cents=sign * priced.order_discount,
+            net_cents=sign * priced.net,
+            commission_cents=sign * priced.commission,
+            refund_of_line_id=refund_of[n - 1] if refund_of else None,
+        )
+        session.add(row)
+        lines.append(row)
+    session.flush()
+    return lines
+
+
+def write_payments(session, sale: Sale, payments: list[Payment]) -> None:
+    for payment, applied in apply_sale_allocation(sale.total_cents, payments):
+        session.add(
+            SalePayment(
+                sale_id=sale.id,
+                method=payment.method.value,
+                amount_cents=applied,
+                tendered_cents=payment.amount,
+                reference=payment.reference,
+            )
+        )
+
+
+def write_vat(session, sale: Sale, totals: Totals, sign: int = 1) -> None:
+    for vat in totals.vat:
+        session.add(
+            SaleVat(
+                sale_id=sale.id,
+                rate=vat.rate,
+                gross_cents=sign * vat.gross,
+                vat_cents=sign * vat.vat,
+            )
+        )
+
+
+def sale_payload(sale: Sale, shift_uuid: str, location_code: str, movements) -> dict[str, Any]:
+    """The outbox event of a sale or refund: enough for the server to store it whole."""
+    session_lines = sale.lines
+    return {
+        "uuid": sale.uuid,
+        "receipt_no": sale.receipt_no,
+        "kind": sale.kind,
+        "refund_of": sale.refund_of.uuid if sale.refund_of else None,
+        "location": location_code,
+        "shift": shift_uuid,
+        "seller": sale.seller.uuid if sale.seller else None,
+        "created_utc": sale.created_utc.isoformat(),
+        "created_local": sale.created_local,
+        "gross": sale.gross_cents,
+        "discount": sale.discount_cents,
+        "order_discount": sale.order_discount_cents,
+        "total": sale.total_cents,
+        "change": sale.change_cents,
+        "lines": [
+            {
+                "line_no": ln.line_no,
+                "sku": ln.sku,
+                "name": ln.name,
+                "unit": ln.unit,
+                "quantity": str(from_milli(ln.quantity_milli)),
+                "list_price": ln.list_price_cents,
+                "unit_price": ln.unit_price_cents,
+                "vat_rate": ln.vat_rate,
+                "cooperative": ln.cooperative_code,
+                "commission_bp": ln.commission_bp,
+                "gross": ln.gross_cents,
+                "line_discount": ln.line_discount_cents,
+                "order_discount": ln.order_discount_cents,
+                "net": ln.net_cents,
+                "commission": ln.commission_cents,
+                "refund_of_line": ln.refund_of_line_id,
+            }
+            for ln in session_lines
+        ],
+        "payments": [
+            {
+                "method": p.method,
+                "amount": p.amount_cents,
+                "tendered": p.tendered_cents,
+                "reference": p.reference,
+            }
+            for p in sale.payments
+        ],
+        "vat": [{"rate": v.rate, "gross": v.gross_cents, "vat": v.vat_cents} for v in sale.vat],
+        "stock_movements": movements,
+    }
+
+
+def load_sale(session, receipt_no: str) -> Sale:
+    sale = session.execute(
+        select(Sale)
+        .where(Sale.receipt_no == receipt_no.strip().upper())
+        .options(selectinload(Sale.lines), selectinload(Sale.payments), selectinload(Sale.vat))
+    ).scalar()
+    if sale is None:
+        raise NotFoundError(_("No receipt numbered “{receipt}”.", receipt=receipt_no))
+    return sale

@@ -1,0 +1,268 @@
+"""Refunds: new documents that point to the original sale and never exceed it.
+
+A refund pays back, line by line, a pro-rata share of what the customer really paid
+(discounts included); the refund that empties a line pays back exactly what is left, so
+sale + refunds of a line always net to zero when everything came back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from coopos.db.models import Product, Sale, SaleLine, SalePayment, SaleVat
+from coopos.domain.errors import StateError, ValidationError
+from coopos.domain.money import Cents, round_cents
+from coopos.domain.quantity import ZERO, from_milli, quantity, to_milli
+from coopos.domain.sale import PaymentMethod, refund_amount, refundable_quantity
+from coopos.domain.stock import MovementReason
+from coopos.domain.vat import vat_breakdown
+from coopos.i18n import _
+from coopos.services import inventory, lookups, settings
+from coopos.services.checkout import Approver, SaleResult, load_sale, sale_number, sale_payload
+from coopos.services.context import Context
+
+
+@dataclass(frozen=True)
+class RefundableLine:
+    line_id: int
+    line_no: int
+    sku: str
+    name: str
+    unit: str
+    sold: Decimal
+    refunded: Decimal
+    sold_net: Cents
+    refunded_net: Cents  # positive
+
+    @property
+    def left(self) -> Decimal:
+        return refundable_quantity(self.sold, self.refunded)
+
+
+def refundable_lines(session, sale: Sale) -> list[RefundableLine]:
+    done = dict.fromkeys([ln.id for ln in sale.lines], (0, 0))
+    rows = session.execute(
+        select(
+            SaleLine.refund_of_line_id,
+            func.sum(SaleLine.quantity_milli),
+            func.sum(SaleLine.net_cents),
+        )
+        .where(SaleLine.refund_of_line_id.in_(list(done)))
+        .group_by(SaleLine.refund_of_line_id)
+    )
+    for line_id, qty, net in rows:
+        done[line_id] = (-qty, -net)
+    return [
+        RefundableLine(
+            ln.id,
+            ln.line_no,
+            ln.sku,
+            ln.name,
+            ln.unit,
+            from_milli(ln.quantity_milli),
+            from_milli(done[ln.id][0]),
+            ln.net_cents,
+            done[ln.id][1],
+        )
+        for ln in sale.lines
+    ]
+
+
+def _pro_rata(total: int, already: int, qty: Decimal, sold: Decimal, left: Decimal) -> int:
+    """Share of a line figure for ``qty``; the last refund takes the exact remainder."""
+    if qty == left:
+        return total - already
+    return round_cents(Decimal(total) * qty / sold)
+
+
+def refund(
+    ctx: Context,
+    receipt_no: str,
+    approver: Approver,
+    items: Iterable[tuple[str, Decimal | str]] | None = None,
+    method: PaymentMethod | None = None,
+    reason: str = "",
+    user_id: int | None = None,
+) -> SaleResult:
+    """Refund ``items`` (sku or barcode, quantity) of a sale, or all that is left of it."""
+    with ctx.write() as uow:
+        s = uow.session
+        original = load_sale(s, receipt_no)
+        if original.kind != "sale":
+            raise ValidationError(
+                _("{receipt} is a refund: it cannot be refunded.", receipt=original.receipt_no)
+            )
+        shift = lookups.open_shift(s)
+        if shift is None:
+            raise StateError(_("No shift is open: open a shift before refunding."))
+        lines = refundable_lines(s, original)
+        by_id = {ln.line_id: ln for ln in lines}
+        wanted: dict[int, Decimal] = {}
+        if items is None:
+            wanted = {ln.line_id: ln.left for ln in lines if ln.left > 0}
+            if not wanted:
+                raise ValidationError(
+                    _("Everything on {receipt} was already refunded.", receipt=original.receipt_no)
+                )
+        else:
+            for code, qty_text in items:
+                product = lookups.product(s, code)
+                qty = quantity(qty_text)
+                if qty <= 0:
+                    raise ValidationError(_("A refund quantity must be more than zero."))
+                candidates = [
+                    ln
+                    for ln in lines
+                    if ln.sku == product.sku and ln.left - wanted.get(ln.line_id, ZERO) > 0
+                ]
+                if not candidates:
+                    raise ValidationError(
+                        _(
+                            "{sku} is not on {receipt} or was already refunded.",
+                            sku=product.sku,
+                            receipt=original.receipt_no,
+                        )
+                    )
+                for ln in candidates:
+                    take = min(qty, ln.left - wanted.get(ln.line_id, ZERO))
+                    wanted[ln.line_id] = wanted.get(ln.line_id, ZERO) + take
+                    qty -= take
+                    if qty == 0:
+                        break
+                if qty > 0:
+                    raise ValidationError(
+                        _(
+                            "More {sku} than was sold on {receipt} would be refunded.",
+                            sku=product.sku,
+                            receipt=original.receipt_no,
+                        )
+                    )
+        originals = {ln.id: ln for ln in original.lines}
+        prefix = settings.get(s, "device.prefix")
+        receipt = sale_number(prefix, uow.next_value(f"receipt:{prefix}"))
+        doc = Sale(
+            receipt_no=receipt,
+            kind="refund",
+            refund_of_id=original.id,
+            location_id=shift.location_id,
+            shift_id=shift.id,
+            seller_id=user_id or approver.id,
+            created_utc=uow.stamp.utc,
+            created_local=uow.stamp.local,
+            gross_cents=0,
+            total_cents=0,
+            note=reason,
+        )
+        s.add(doc)
+        s.flush()
+        new_lines = []
+        for n, (line_id, qty) in enumerate(sorted(wanted.items()), start=1):
+            info, src = by_id[line_id], originals[line_id]
+            amount = refund_amount(info.sold, info.sold_net, info.refunded, info.refunded_net, qty)
+            already = _already(s, line_id)
+            gross = _pro_rata(src.gross_cents, already["gross"], qty, info.sold, info.left)
+            line_disc = _pro_rata(
+                src.line_discount_cents, already["line_discount"], qty, info.sold, info.left
+            )
+            commission = _pro_rata(
+                src.commission_cents, already["commission"], qty, info.sold, info.left
+            )
+            row = SaleLine(
+                sale_id=doc.id,
+                line_no=n,
+                product_id=src.product_id,
+                sku=src.sku,
+                name=src.name,
+                unit=src.unit,
+                quantity_milli=-to_milli(qty),
+                list_price_cents=src.list_price_cents,
+                unit_price_cents=src.unit_price_cents,
+                vat_rate=src.vat_rate,
+                cooperative_id=src.cooperative_id,
+                cooperative_code=src.cooperative_code,
+                commission_bp=src.commission_bp,
+                gross_cents=-gross,
+                line_discount_cents=-line_disc,
+                order_discount_cents=-(gross - line_disc - amount),
+                net_cents=-amount,
+                commission_cents=-commission,
+                refund_of_line_id=src.id,
+            )
+            s.add(row)
+            new_lines.append(row)
+        s.flush()
+        doc.gross_cents = sum(ln.gross_cents for ln in new_lines)
+        doc.discount_cents = sum(
+            ln.line_discount_cents + ln.order_discount_cents for ln in new_lines
+        )
+        doc.order_discount_cents = sum(ln.order_discount_cents for ln in new_lines)
+        doc.total_cents = sum(ln.net_cents for ln in new_lines)
+        method = method or _default_method(original)
+        s.add(
+            SalePayment(
+                sale_id=doc.id,
+                method=method.value,
+                amount_cents=doc.total_cents,
+                tendered_cents=doc.total_cents,
+            )
+        )
+        for vat in vat_breakdown((ln.vat_rate, ln.net_cents) for ln in new_lines):
+            s.add(SaleVat(sale_id=doc.id, rate=vat.rate, gross_cents=vat.gross, vat_cents=vat.vat))
+        s.flush()
+        location = shift.location
+        products = {
+            p.id: p
+            for p in s.execute(
+                select(Product).where(Product.id.in_({ln.product_id for ln in new_lines}))
+            ).scalars()
+        }
+        movements = inventory.write_movements(
+            uow,
+            [
+                inventory.movement_row(
+                    uow,
+                    products[ln.product_id],
+                    location,
+                    -from_milli(ln.quantity_milli),
+                    MovementReason.REFUND,
+                    user_id or approver.id,
+                    receipt,
+                    sale_id=doc.id,
+                )
+                for ln in new_lines
+            ],
+            emit=False,
+        )
+        s.refresh(doc)
+        uow.outbox("refund.completed", sale_payload(doc, shift.uuid, location.code, movements))
+        uow.audit(
+            "refund",
+            approver.id,
+            receipt=receipt,
+            original=original.receipt_no,
+            amount=-doc.total_cents,
+            method=method.value,
+            reason=reason,
+        )
+        return SaleResult(doc.id, doc.uuid, receipt, doc.total_cents, doc.total_cents, 0)
+
+
+def _already(session, line_id: int) -> dict[str, int]:
+    row = session.execute(
+        select(
+            func.coalesce(func.sum(SaleLine.gross_cents), 0),
+            func.coalesce(func.sum(SaleLine.line_discount_cents), 0),
+            func.coalesce(func.sum(SaleLine.commission_cents), 0),
+        ).where(SaleLine.refund_of_line_id == line_id)
+    ).one()
+    return {"gross": -row[0], "line_discount": -row[1], "commission": -row[2]}
+
+
+def _default_method(original: Sale) -> PaymentMethod:
+    """Pay back the way the customer paid when it was one method, else in cash."""
+    methods = {p.method for p in original.payments}
+    return PaymentMethod(methods.pop()) if len(methods) == 1 else PaymentMethod.CASH
