@@ -58,7 +58,7 @@ class UnitOfWork:
         return int(current)
 
     # -- audit log ---------------------------------------------------------------------
-    def audit(self, action: str, user_id: int | None, **details: Any) -> AuditEntry:
+    def audit(self, action: str, user_id: int | None, /, **details: Any) -> AuditEntry:
         s = self.session
         last = s.execute(
             select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)

@@ -9,9 +9,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from coopos.db.engine import open_database
-from coopos.db.migrate import upgrade
+from coopos.db.migrate import current_revision, known_revisions, upgrade
 from coopos.db.uow import UnitOfWork
 from coopos.domain.clock import Clock
+from coopos.domain.errors import StateError
+from coopos.i18n import _
 
 
 @dataclass
@@ -31,6 +33,12 @@ class Context:
     def open(cls, path: str | Path, clock: Clock | None = None) -> Context:
         """Open (creating if needed) and migrate the database at ``path``."""
         engine = open_database(path)
+        revision = current_revision(engine)
+        if revision is not None and revision not in known_revisions():
+            engine.dispose()
+            raise StateError(
+                _("This database comes from a newer version of coopos: update coopos first.")
+            )
         upgrade(engine)
         return cls(engine=engine, clock=clock or Clock(), path=Path(path))
 

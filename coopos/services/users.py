@@ -75,7 +75,7 @@ def require_manager(ctx: Context, pin: str, action: str) -> User:
     user = authenticate(ctx, pin, audit=False)
     if not Role(user.role).is_manager:
         with ctx.write() as uow:
-            uow.audit("approval_refused", user.id, action=action)
+            uow.audit("approval_refused", user.id, requested=action)
         raise PermissionDenied(_("This needs a manager's PIN."))
     return user
 

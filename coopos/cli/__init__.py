@@ -1,0 +1,94 @@
+"""The ``coopos`` command.  With no command it starts the desktop app.
+
+User errors print one line and exit 1; nothing is half-written because every command is
+one transaction.  Unexpected errors are logged with their traceback and summarised.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from coopos import __version__
+from coopos.cli import admin, catalog_cmd, sales_cmd, shift_cmd, stock_cmd
+from coopos.cli.base import EXIT_CRASH, EXIT_USER, Parser, add_common, open_context
+from coopos.domain.errors import CooposError
+from coopos.i18n import _
+from coopos.logs import log_crash, setup_logging
+
+log = logging.getLogger("coopos")
+
+
+def build_parser() -> Parser:
+    common = argparse.ArgumentParser(add_help=False)
+    add_common(common)
+    parser = Parser(
+        prog="coopos",
+        description=_("coopos: point of sale and stock book for cooperatives."),
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"coopos {__version__}")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help=_("on a new database, load the demo shop first (safe to repeat)"),
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for module in (admin, catalog_cmd, stock_cmd, sales_cmd, shift_cmd):
+        module.register(sub, common)
+    return parser
+
+
+def start_desktop(args: argparse.Namespace) -> int:
+    try:
+        import ui.app  # noqa: F401  (the Qt layer, outside the core)
+    except ImportError:
+        print(
+            _(
+                "The desktop app is not installed yet: it comes with the next release. "
+                "Meanwhile every till function works from the command line: "
+                "run “coopos --help”."
+            )
+        )
+        return 0
+    from ui.app import run
+
+    return run(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging()
+    try:
+        from coopos.i18n import set_language
+
+        set_language(getattr(args, "lang", None) or os.environ.get("COOPOS_LANG", "en"))
+        if not getattr(args, "func", None):
+            if args.demo:
+                admin.ensure_demo(args)
+            return start_desktop(args)
+        return int(args.func(args) or 0)
+    except CooposError as exc:
+        print(_("Error: {message}", message=exc.message), file=sys.stderr)
+        return EXIT_USER
+    except KeyboardInterrupt:
+        print(_("Interrupted: nothing was changed by the unfinished command."), file=sys.stderr)
+        return EXIT_USER
+    except Exception as exc:  # the last line of defence: log it, say where
+        path = log_crash(exc)
+        print(
+            _(
+                "Unexpected error ({error}). Nothing half-done was saved. Details are in {path}",
+                error=type(exc).__name__,
+                path=path,
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_CRASH
+
+
+__all__ = ["build_parser", "main", "open_context"]

@@ -1,0 +1,133 @@
+"""``coopos shift open|cash|x|close|z``."""
+
+from __future__ import annotations
+
+import argparse
+
+from coopos.cli.base import add_format, open_context, split_pair
+from coopos.cli.render import render_shift_report
+from coopos.domain.errors import ValidationError
+from coopos.domain.money import format_amount, parse_amount
+from coopos.domain.sale import PaymentMethod
+from coopos.i18n import _
+from coopos.services import lookups, shifts
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("shift", parents=[common], help=_("open and close shifts, X and Z"))
+    ssub = p.add_subparsers(dest="shift_command", metavar="ACTION", required=True)
+
+    s = ssub.add_parser("open", parents=[common], help=_("open a shift with a cash float"))
+    s.add_argument("--float", dest="float_amount", default="0", metavar="AMOUNT")
+    s.add_argument("--user", default="Admin", metavar="NAME")
+    s.add_argument("--location", metavar="CODE")
+    s.set_defaults(func=cmd_open)
+
+    s = ssub.add_parser("cash", parents=[common], help=_("cash in (+) or out (-) of the drawer"))
+    s.add_argument("amount", help=_("e.g. 100 or -50"))
+    s.add_argument("--reason", required=True)
+    s.add_argument("--user", default="Admin", metavar="NAME")
+    s.set_defaults(func=cmd_cash)
+
+    s = ssub.add_parser("x", parents=[common], help=_("X report of the open shift"))
+    add_format(s)
+    s.set_defaults(func=cmd_x)
+
+    s = ssub.add_parser("close", parents=[common], help=_("close the shift with a cash count"))
+    s.add_argument("--cash", metavar="AMOUNT", help=_("cash counted in the drawer"))
+    s.add_argument(
+        "--count",
+        nargs="+",
+        metavar="VALUE=N",
+        help=_("cash counted by note and coin, e.g. 200=3 100=2 0.5=4"),
+    )
+    s.add_argument(
+        "--counted",
+        action="append",
+        metavar="METHOD:AMOUNT",
+        help=_("terminal total for card, mobile...; default: as expected"),
+    )
+    s.add_argument("--user", default="Admin", metavar="NAME")
+    add_format(s)
+    s.set_defaults(func=cmd_close)
+
+    s = ssub.add_parser("z", parents=[common], help=_("print a Z report again"))
+    s.add_argument("--number", type=int, help=_("default: the last one"))
+    add_format(s)
+    s.set_defaults(func=cmd_z)
+
+
+def _user(ctx, name: str):
+    with ctx.read() as s:
+        return lookups.user_by_name(s, name)
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    ctx = open_context(args)
+    user = _user(ctx, args.user)
+    shift = shifts.open_shift(ctx, user.id, parse_amount(args.float_amount), args.location)
+    print(
+        _(
+            "Shift {id} opened by {user} with a float of {amount} MAD.",
+            id=shift.id,
+            user=user.name,
+            amount=format_amount(shift.float_cents),
+        )
+    )
+    return 0
+
+
+def cmd_cash(args: argparse.Namespace) -> int:
+    ctx = open_context(args)
+    user = _user(ctx, args.user)
+    move = shifts.cash_movement(ctx, user.id, parse_amount(args.amount), args.reason)
+    print(_("Cash movement of {amount} MAD recorded.", amount=format_amount(move.amount_cents)))
+    return 0
+
+
+def cmd_x(args: argparse.Namespace) -> int:
+    ctx = open_context(args)
+    print(render_shift_report(shifts.x_report(ctx), args.format))
+    return 0
+
+
+def parse_denominations(values: list[str]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for value in values:
+        if "=" not in value:
+            raise ValidationError(
+                _("Write a count as VALUE=N, e.g. 200=3 (not “{text}”).", text=value)
+            )
+        denomination, n = value.split("=", 1)
+        try:
+            number = int(n)
+        except ValueError:
+            raise ValidationError(_("“{text}” is not a whole number.", text=n)) from None
+        cents = parse_amount(denomination)
+        counts[cents] = counts.get(cents, 0) + number
+    return counts
+
+
+def cmd_close(args: argparse.Namespace) -> int:
+    ctx = open_context(args)
+    user = _user(ctx, args.user)
+    counted: dict[PaymentMethod, int] = {}
+    if args.cash is not None:
+        counted[PaymentMethod.CASH] = parse_amount(args.cash)
+    for value in args.counted or []:
+        method, amount = split_pair(value, None)
+        if amount is None:
+            raise ValidationError(_("Give a count as METHOD:AMOUNT in “{text}”.", text=value))
+        counted[PaymentMethod.parse(method)] = parse_amount(amount)
+    detail = parse_denominations(args.count) if args.count else None
+    if detail is None and PaymentMethod.CASH not in counted:
+        raise ValidationError(_("Count the cash: give --cash AMOUNT or --count 200=3 100=2 …"))
+    report = shifts.close_shift(ctx, user.id, counted, detail)
+    print(render_shift_report(report, args.format))
+    return 0
+
+
+def cmd_z(args: argparse.Namespace) -> int:
+    ctx = open_context(args)
+    print(render_shift_report(shifts.z_report(ctx, args.number), args.format))
+    return 0
