@@ -189,21 +189,19 @@ def shift_report_text(r: ShiftReport) -> str:
         for m in r.by_method
     ]
     lines.append(text_table("", cols, rows).split("\n", 2)[2])
-    lines += _pairs(
-        [
-            (_("Cash float"), money(r.float_cents)),
-            (_("Cash in"), money(r.cash_in)),
-            (_("Cash out"), money(r.cash_out)),
-            (_("Expected cash"), money(r.expected_cash)),
-        ]
-    )
+    cash = [
+        (_("Cash float"), money(r.float_cents)),
+        (_("Cash in"), money(r.cash_in)),
+        (_("Cash out"), money(r.cash_out)),
+        (_("Expected cash"), money(r.expected_cash)),
+    ]
+    diff = None
     if r.counted_cash is not None:
         diff = r.counted_cash - r.expected_cash
-        lines += _pairs(
-            [(_("Counted cash"), money(r.counted_cash)), (_("Cash difference"), money(diff))]
-        )
-        if diff:
-            lines.append(_("The cash count differs from what was expected."))
+        cash += [(_("Counted cash"), money(r.counted_cash)), (_("Cash difference"), money(diff))]
+    lines += _pairs(cash)
+    if diff:
+        lines.append(_("The cash count differs from what was expected."))
     lines += ["", _("By cooperative")]
     cols = [
         Column("code", N_("Cooperative")),
