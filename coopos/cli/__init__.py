@@ -1,4 +1,4 @@
-"""The ``coopos`` command.  With no command it starts the desktop app.
+"""The ``coopos`` command line.  With no command it starts the desktop app.
 
 User errors print one line and exit 1; nothing is half-written because every command is
 one transaction.  Unexpected errors are logged with their traceback and summarised.
@@ -10,7 +10,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from coopos import __version__
 from coopos.cli import admin, catalog_cmd, sales_cmd, shift_cmd, stock_cmd
@@ -42,24 +42,23 @@ def build_parser() -> Parser:
     return parser
 
 
-def start_desktop(args: argparse.Namespace) -> int:
-    try:
-        import ui.app  # noqa: F401  (the Qt layer, outside the core)
-    except ImportError:
-        print(
-            _(
-                "The desktop app is not installed yet: it comes with the next release. "
-                "Meanwhile every till function works from the command line: "
-                "run “coopos --help”."
-            )
+def no_desktop(args: argparse.Namespace) -> int:
+    print(
+        _(
+            "The desktop app is not installed yet: it comes with the next release. "
+            "Meanwhile every till function works from the command line: "
+            "run “coopos --help”."
         )
-        return 0
-    from ui.app import run
-
-    return run(args)
+    )
+    return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    desktop: Callable[[argparse.Namespace], int] = no_desktop,
+) -> int:
+    """Run one command.  With none, call ``desktop``: the Qt layer passes its starter in
+    (``ui.launcher``), so the core never imports the UI."""
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging()
@@ -70,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "func", None):
             if args.demo:
                 admin.ensure_demo(args)
-            return start_desktop(args)
+            return desktop(args)
         return int(args.func(args) or 0)
     except CooposError as exc:
         print(_("Error: {message}", message=exc.message), file=sys.stderr)

@@ -32,6 +32,8 @@ _CURRENCY = re.compile(r"(?i)(mad|dhs?|د\.?\s?م\.?|درهم)")
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 CENT = Decimal("0.01")
+# No till takes a billion dirhams at once; bigger is a typo (and would overflow Decimal).
+MAX_AMOUNT = Decimal(10**9)
 
 
 def normalise_number_text(text: str) -> str:
@@ -68,6 +70,8 @@ def parse_amount(text: str | int | Decimal) -> Cents:
     if isinstance(text, int):
         return text * 100
     value = text if isinstance(text, Decimal) else to_decimal(text)
+    if abs(value) >= MAX_AMOUNT:
+        raise ValidationError(_("“{text}” is too large an amount.", text=text))
     if value != value.quantize(CENT):
         raise ValidationError(_("“{text}” has more than two decimals.", text=text))
     return int(value * 100)

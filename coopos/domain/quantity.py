@@ -14,6 +14,7 @@ from coopos.i18n import _
 QUANTUM = Decimal("0.001")
 ONE = Decimal(1)
 ZERO = Decimal(0)
+MAX_QUANTITY = Decimal(10**9)
 
 
 def quantity(value: str | int | Decimal) -> Decimal:
@@ -21,6 +22,8 @@ def quantity(value: str | int | Decimal) -> Decimal:
     if isinstance(value, int):
         return Decimal(value).quantize(QUANTUM)
     dec = value if isinstance(value, Decimal) else to_decimal(value)
+    if abs(dec) >= MAX_QUANTITY:
+        raise ValidationError(_("“{text}” is too large a quantity.", text=value))
     if dec != dec.quantize(QUANTUM, rounding=ROUND_HALF_UP):
         raise ValidationError(_("“{text}” has more than three decimals.", text=value))
     return dec.quantize(QUANTUM)

@@ -415,10 +415,10 @@ def _apply_rows(uow, rows, summary, filename, user_id, progress) -> None:
                 for key, value in values.items():
                     setattr(product, key, value)
                 product.cooperative, product.category, product.active = coop, category, True
+                product.updated_utc = uow.stamp.utc  # before the flush: one UPDATE, one version
                 if sorted(b.barcode for b in product.barcodes) != sorted(row.barcodes):
                     product.barcodes = [ProductBarcode(barcode=b) for b in row.barcodes]
                     s.flush()  # free old barcodes before they are reused by another row
-                product.updated_utc = uow.stamp.utc
                 summary.updated += 1
                 touched.append(product)
             else:
