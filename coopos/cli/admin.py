@@ -11,7 +11,7 @@ from coopos.cli.render import text_table
 from coopos.domain.catalog import Role
 from coopos.domain.errors import StateError
 from coopos.i18n import N_, _
-from coopos.services import audit, backup, setup, users
+from coopos.services import audit, backup, locations, setup, users
 from coopos.services.context import Context
 from coopos.services.reports import Column
 
@@ -40,6 +40,20 @@ def register(sub, common) -> None:
     a.add_argument("--limit", type=int, default=30)
     add_format(a)
     a.set_defaults(func=cmd_audit_show)
+
+    p = sub.add_parser("location", parents=[common], help=_("shops, warehouses, fair stands"))
+    lsub = p.add_subparsers(dest="location_command", metavar="ACTION", required=True)
+    loc = lsub.add_parser("add", parents=[common], help=_("add a location"))
+    loc.add_argument("code")
+    loc.add_argument("--kind", choices=locations.KINDS, required=True)
+    loc.add_argument("--name", required=True)
+    loc.add_argument("--fair", metavar="NAME", help=_("for a stand: the fair's name"))
+    loc.add_argument("--city", default="")
+    loc.add_argument("--from", dest="starts_on", metavar="YYYY-MM-DD")
+    loc.add_argument("--to", dest="ends_on", metavar="YYYY-MM-DD")
+    loc.set_defaults(func=cmd_location_add)
+    loc = lsub.add_parser("list", parents=[common], help=_("list locations"))
+    loc.set_defaults(func=cmd_location_list)
 
     p = sub.add_parser("user", parents=[common], help=_("manage users"))
     usub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
@@ -152,6 +166,45 @@ def cmd_audit_show(args: argparse.Namespace) -> int:
         Column("details", N_("Details")),
     ]
     print(text_table(_("Audit log"), cols, rows))
+    return 0
+
+
+def cmd_location_add(args: argparse.Namespace) -> int:
+    from coopos.services.reports import parse_day
+
+    ctx = open_context(args)
+    location = locations.add_location(
+        ctx,
+        args.code,
+        args.kind,
+        args.name,
+        fair_name=args.fair,
+        city=args.city,
+        starts_on=parse_day(args.starts_on) if args.starts_on else None,
+        ends_on=parse_day(args.ends_on) if args.ends_on else None,
+    )
+    print(_("Location {code} added.", code=location.code))
+    return 0
+
+
+def cmd_location_list(args: argparse.Namespace) -> int:
+    ctx = open_context(args)
+    rows = [
+        {
+            "code": loc.code,
+            "kind": loc.kind,
+            "name": loc.name,
+            "fair": f"{loc.fair.name} ({loc.fair.city})" if loc.fair else "",
+        }
+        for loc in locations.list_locations(ctx)
+    ]
+    cols = [
+        Column("code", N_("Code")),
+        Column("kind", N_("Kind")),
+        Column("name", N_("Name")),
+        Column("fair", N_("Fair")),
+    ]
+    print(text_table(_("Locations"), cols, rows))
     return 0
 
 

@@ -176,7 +176,7 @@ def check_payments(total: Cents, payments: list[Payment]) -> Tender:
     if total < 0 and tender.paid != total:
         raise ValidationError(_("A refund must pay back exactly the refunded amount."))
     cash = sum(p.amount for p in payments if p.method is PaymentMethod.CASH)
-    if tender.change > cash:
+    if tender.change > 0 and tender.change > cash:
         raise ValidationError(
             _("Only cash can give change: card and other payments must not exceed the total.")
         )

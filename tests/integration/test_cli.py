@@ -188,3 +188,29 @@ def test_backup_restore_and_audit(cli, demo_path, tmp_path):
     junk.write_text("not a database")
     code, _, err = cli("restore", str(junk))
     assert code == 1 and "not a coopos database" in err
+
+
+def test_locations(cli):
+    code, out, _ = cli(
+        "location",
+        "add",
+        "moussem",
+        "--kind",
+        "stand",
+        "--name",
+        "Stand",
+        "--fair",
+        "Moussem des roses",
+        "--city",
+        "Kelaat M'Gouna",
+        "--from",
+        "2027-05-01",
+        "--to",
+        "2027-05-03",
+    )
+    assert code == 0 and "MOUSSEM" in out
+    assert cli("location", "add", "MOUSSEM", "--kind", "stand", "--name", "x")[0] == 1
+    assert cli("location", "add", "W2", "--kind", "warehouse", "--name", "x", "--fair", "y")[0] == 1
+    code, out, _ = cli("location", "list")
+    assert "Moussem des roses (Kelaat M'Gouna)" in out and "SIAM-STAND" in out
+    assert cli("stock", "receive", "--item", "SAF-1G:3", "--location", "moussem")[0] == 0
