@@ -16,12 +16,15 @@ from coopos.db.engine import WRITE
 from coopos.db.models import AuditEntry, OutboxEvent, Sequence, new_uuid
 from coopos.domain.audit import GENESIS, canonical, entry_hash
 from coopos.domain.clock import Clock, Stamp
+from coopos.domain.events import EventBus
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine, clock: Clock):
+    def __init__(self, engine: Engine, clock: Clock, events: EventBus | None = None):
         self.engine = engine
         self.clock = clock
+        self.events = events
+        self._pending: list[tuple[str, dict[str, Any]]] = []
         self.session: Session
         self.stamp: Stamp
 
@@ -38,8 +41,17 @@ class UnitOfWork:
                 self.session.commit()
             else:
                 self.session.rollback()
+                self._pending.clear()
         finally:
             self.session.close()
+        if self.events is not None:
+            for name, payload in self._pending:
+                self.events.publish(name, **payload)
+        self._pending.clear()
+
+    def publish(self, name: str, **payload: Any) -> None:
+        """Announce ``name`` to listeners once (and only if) the transaction commits."""
+        self._pending.append((name, payload))
 
     # -- sequences ---------------------------------------------------------------------
     def next_value(self, name: str) -> int:

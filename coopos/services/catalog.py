@@ -23,6 +23,7 @@ from coopos.db.models import (
     Product,
     ProductBarcode,
 )
+from coopos.domain import events
 from coopos.domain.catalog import Unit
 from coopos.domain.errors import CooposError, ValidationError
 from coopos.domain.money import Cents, format_amount, parse_amount
@@ -332,6 +333,7 @@ def import_catalog(
         if dry_run:
             s.rollback()
             return summary
+        uow.publish(events.CATALOG_CHANGED, created=summary.created, updated=summary.updated)
         uow.audit(
             "catalog_import",
             user_id,

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coopos.db.models import Product, Sale, SaleLine, SalePayment, SaleVat, User
+from coopos.domain import events
 from coopos.domain.catalog import Role, pick_name
 from coopos.domain.errors import NotFoundError, PermissionDenied, StateError, ValidationError
 from coopos.domain.money import Cents, format_amount
@@ -432,6 +433,8 @@ class Checkout:
             self.result = SaleResult(
                 sale.id, sale.uuid, receipt_no, totals.total, tender.paid, tender.change
             )
+            uow.publish(events.SALE_COMPLETED, sale_id=sale.id, receipt_no=receipt_no)
+            uow.publish(events.STOCK_CHANGED, location=location.code)
         self.state = CheckoutState.COMPLETED
         self._changed()
         return self.result

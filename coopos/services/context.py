@@ -13,6 +13,7 @@ from coopos.db.migrate import current_revision, known_revisions, upgrade
 from coopos.db.uow import UnitOfWork
 from coopos.domain.clock import Clock
 from coopos.domain.errors import StateError
+from coopos.domain.events import EventBus
 from coopos.i18n import _
 
 
@@ -21,10 +22,11 @@ class Context:
     engine: Engine
     clock: Clock = field(default_factory=Clock)
     path: Path | None = None
+    events: EventBus = field(default_factory=EventBus)
 
     def write(self) -> UnitOfWork:
         """A write transaction: ``with ctx.write() as uow: ...`` commits or rolls back."""
-        return UnitOfWork(self.engine, self.clock)
+        return UnitOfWork(self.engine, self.clock, self.events)
 
     def read(self) -> Session:
         return Session(self.engine, expire_on_commit=False)

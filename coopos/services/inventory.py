@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from coopos.db.models import Location, Product, StockMovement, new_uuid
 from coopos.db.uow import UnitOfWork
+from coopos.domain import events
 from coopos.domain.catalog import Unit
 from coopos.domain.errors import ValidationError
 from coopos.domain.quantity import ZERO, from_milli, quantity, to_milli
@@ -82,6 +83,7 @@ def write_movements(
         insert(StockMovement), [{k: v for k, v in r.items() if k in columns} for r in rows]
     )
     payloads = [movement_payload(r, r["sku"]) for r in rows]
+    uow.publish(events.STOCK_CHANGED, locations=sorted({r["location_code"] for r in rows}))
     if emit:
         uow.outbox("stock.movements", {"movements": payloads})
     return payloads

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from coopos.db.models import Fair, Location
+from coopos.domain import events
 from coopos.domain.errors import ValidationError
 from coopos.i18n import _
 from coopos.services.context import Context
@@ -61,6 +62,7 @@ def add_location(
         )
         s.add(location)
         s.flush()
+        uow.publish(events.LOCATIONS_CHANGED, code=code)
         uow.audit("location_added", user_id, code=code, kind=kind, fair=fair_name or "")
         return location
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from coopos.db.models import Product, Sale, SaleLine, SalePayment, SaleVat
+from coopos.domain import events
 from coopos.domain.errors import StateError, ValidationError
 from coopos.domain.money import Cents, round_cents
 from coopos.domain.quantity import ZERO, from_milli, quantity, to_milli
@@ -238,6 +239,13 @@ def refund(
             emit=False,
         )
         s.refresh(doc)
+        uow.publish(
+            events.REFUND_COMPLETED,
+            sale_id=doc.id,
+            receipt_no=receipt,
+            original=original.receipt_no,
+        )
+        uow.publish(events.STOCK_CHANGED, location=location.code)
         uow.outbox("refund.completed", sale_payload(doc, shift.uuid, location.code, movements))
         uow.audit(
             "refund",

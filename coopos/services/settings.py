@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     # Sellers may give up to this discount without a manager (basis points of the line).
     "discount.seller_limit_bp": 500,
     "idle_lock_minutes": 5,
+    "backup.folder": "",  # e.g. a USB key: backups are copied there too
 }
 
 
@@ -43,3 +44,41 @@ def get_all(session: Session) -> dict[str, Any]:
 
 def put(session: Session, key: str, value: Any) -> None:
     session.merge(Setting(key=key, value=json.dumps(value, ensure_ascii=False)))
+
+
+EDITABLE = {k for k in DEFAULTS if not k.startswith("device.")} | {"backup.folder"}
+
+
+def update(ctx, values: dict[str, Any], user_id: int | None = None) -> None:
+    """Save settings from the back office (audited; listeners told after commit)."""
+    from coopos.domain import events
+    from coopos.domain.errors import ValidationError
+    from coopos.i18n import _
+
+    unknown = set(values) - EDITABLE
+    if unknown:
+        raise ValidationError(_("Unknown setting: {name}.", name=", ".join(sorted(unknown))))
+    if "shop.ice" in values:
+        ice = str(values["shop.ice"]).strip()
+        if ice and not (ice.isdigit() and len(ice) == 15):
+            raise ValidationError(_("An ICE is 15 digits."))
+    for key in ("idle_lock_minutes", "discount.seller_limit_bp"):
+        if key in values:
+            try:
+                number = int(values[key])
+            except (TypeError, ValueError):
+                raise ValidationError(
+                    _("“{text}” is not a whole number.", text=values[key])
+                ) from None
+            if number < 0:
+                raise ValidationError(_("“{text}” cannot be negative.", text=values[key]))
+            values[key] = number
+    with ctx.write() as uow:
+        changed = {}
+        for key, value in values.items():
+            if get(uow.session, key) != value:
+                put(uow.session, key, value)
+                changed[key] = value
+        if changed:
+            uow.audit("settings_changed", user_id, keys=sorted(changed))
+            uow.publish(events.SETTINGS_CHANGED, keys=sorted(changed))

@@ -21,6 +21,7 @@ from coopos.db.models import (
     ShiftCount,
     User,
 )
+from coopos.domain import events
 from coopos.domain.cash import count_cash
 from coopos.domain.errors import StateError, ValidationError
 from coopos.domain.money import Cents
@@ -61,6 +62,7 @@ def open_shift(
                 "float": float_cents,
             },
         )
+        uow.publish(events.SHIFT_OPENED, shift_id=shift.id)
         uow.audit("shift_open", user_id, shift=shift.id, location=loc.code, float=float_cents)
         return shift
 
@@ -95,6 +97,7 @@ def cash_movement(ctx: Context, user_id: int, amount: Cents, reason: str) -> Cas
                 "created_local": uow.stamp.local,
             },
         )
+        uow.publish(events.CASH_MOVED, shift_id=shift.id, amount=amount)
         uow.audit("cash_movement", user_id, shift=shift.id, amount=amount, reason=move.reason)
         return move
 
@@ -308,6 +311,7 @@ def close_shift(
                 "net_total": report.net_total,
             },
         )
+        uow.publish(events.SHIFT_CLOSED, shift_id=shift.id, z_number=shift.z_number)
         uow.audit(
             "shift_close",
             user_id,

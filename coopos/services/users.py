@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coopos.db.models import User
+from coopos.domain import events
 from coopos.domain.catalog import Role
 from coopos.domain.errors import PermissionDenied, ValidationError
 from coopos.domain.security import check_pin_format, hash_pin, verify_pin
@@ -37,6 +38,7 @@ def create_user(
         s.add(user)
         s.flush()
         uow.audit("user_created", actor_id, user=name, role=role.value)
+        uow.publish(events.USERS_CHANGED)
         return user
 
 
@@ -48,6 +50,24 @@ def change_pin(ctx: Context, user_id: int, new_pin: str, actor_id: int) -> None:
             raise ValidationError(_("This PIN is already used by another user."))
         user.pin_hash = hash_pin(pin)
         uow.audit("pin_changed", actor_id, user=user.name)
+
+
+def set_active(ctx: Context, user_id: int, active: bool, actor_id: int) -> None:
+    """Deactivate (or reactivate) a user; the last active admin cannot be deactivated."""
+    with ctx.write() as uow:
+        s = uow.session
+        user = s.get(User, user_id)
+        if not active and user.role == Role.ADMIN.value:
+            admins = s.execute(
+                select(User.id).where(User.role == Role.ADMIN.value, User.active)
+            ).all()
+            if len(admins) <= 1:
+                raise ValidationError(_("The last admin cannot be deactivated."))
+        user.active = active
+        uow.audit(
+            "user_deactivated" if not active else "user_reactivated", actor_id, user=user.name
+        )
+        uow.publish(events.USERS_CHANGED)
 
 
 def list_users(ctx: Context) -> list[User]:
