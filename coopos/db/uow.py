@@ -86,7 +86,7 @@ class UnitOfWork:
             action=action,
             details=body,
             prev_hash=prev,
-            hash=entry_hash(prev, seq, at_utc, user_id, action, body),
+            hash=entry_hash(prev, seq, at_utc, self.stamp.local, user_id, action, body),
         )
         s.add(entry)
         s.flush()

@@ -16,9 +16,16 @@ def canonical(details: dict[str, Any]) -> str:
 
 
 def entry_hash(
-    prev_hash: str, seq: int, at_utc: str, user_id: int | None, action: str, details: str
+    prev_hash: str,
+    seq: int,
+    at_utc: str,
+    at_local: str,
+    user_id: int | None,
+    action: str,
+    details: str,
 ) -> str:
-    body = "\x1f".join([prev_hash, str(seq), at_utc, str(user_id or ""), action, details])
+    fields = [prev_hash, str(seq), at_utc, at_local, str(user_id or ""), action, details]
+    body = "\x1f".join(fields)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -26,6 +33,7 @@ def entry_hash(
 class ChainEntry:
     seq: int
     at_utc: str
+    at_local: str
     user_id: int | None
     action: str
     details: str
@@ -40,7 +48,7 @@ def first_broken(entries: list[ChainEntry]) -> int | None:
     for e in entries:
         if e.seq != expected_seq or e.prev_hash != prev:
             return e.seq
-        if entry_hash(prev, e.seq, e.at_utc, e.user_id, e.action, e.details) != e.hash:
+        if entry_hash(prev, e.seq, e.at_utc, e.at_local, e.user_id, e.action, e.details) != e.hash:
             return e.seq
         prev = e.hash
         expected_seq += 1

@@ -213,4 +213,11 @@ def refund_amount(
         )
     if qty == left:
         return sold_net - already_amount
-    return round_cents(Decimal(sold_net) * qty / sold_qty)
+    # Round the cumulative share, not each refund on its own: refunds then never go
+    # negative and never add up to more than what was paid.
+    return cumulative_share(sold_net, already_amount, already_qty + qty, sold_qty)
+
+
+def cumulative_share(total: Cents, already: Cents, qty_after: Decimal, sold: Decimal) -> Cents:
+    """What is due now so that everything refunded so far is ``total * qty_after / sold``."""
+    return round_cents(Decimal(total) * qty_after / sold) - already

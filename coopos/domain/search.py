@@ -36,7 +36,10 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 def normalise(text: str | None) -> str:
     if not text:
         return ""
-    text = unicodedata.normalize("NFKD", text.translate(_ARABIC_FOLD))
+    # NFKC first: Arabic presentation forms (text pasted from PDFs) become plain letters
+    # before they are folded.
+    text = unicodedata.normalize("NFKC", text).translate(_ARABIC_FOLD)
+    text = unicodedata.normalize("NFKD", text)
     # Drop every combining mark: Latin accents and Arabic harakat (both category Mn).
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = unicodedata.normalize("NFC", text).casefold()

@@ -13,11 +13,21 @@ from coopos.i18n import _
 # n=2**14, r=8 costs ~16 MiB and tens of milliseconds: slow for an attacker with the file,
 # quick enough to try each of a shop's users at login.
 _N, _R, _P = 2**14, 8, 1
-_PIN = re.compile(r"^\d{4,8}$")
+_PIN = re.compile(r"^[0-9]{4,8}$")
+
+
+_DIGITS = str.maketrans(
+    {**{chr(0x0660 + i): str(i) for i in range(10)}, **{chr(0x06F0 + i): str(i) for i in range(10)}}
+)
+
+
+def normalise_pin(pin: str) -> str:
+    """The same PIN whether typed with Latin or Arabic-Indic digits."""
+    return pin.strip().translate(_DIGITS)
 
 
 def check_pin_format(pin: str) -> str:
-    pin = pin.strip()
+    pin = normalise_pin(pin)
     if not _PIN.match(pin):
         raise ValidationError(_("A PIN is 4 to 8 digits."))
     return pin
@@ -25,18 +35,23 @@ def check_pin_format(pin: str) -> str:
 
 def hash_pin(pin: str, salt: bytes | None = None) -> str:
     salt = salt or os.urandom(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    digest = hashlib.scrypt(normalise_pin(pin).encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
     return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
 
 
 def verify_pin(pin: str, stored: str) -> bool:
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    candidate = hashlib.scrypt(
-        pin.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32
-    )
+        if scheme != "scrypt":
+            return False
+        candidate = hashlib.scrypt(
+            normalise_pin(pin).encode(),
+            salt=bytes.fromhex(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=32,
+        )
+    except (ValueError, TypeError, MemoryError):
+        return False  # a damaged stored hash never crashes a login
     return hmac.compare_digest(candidate.hex(), digest)

@@ -25,7 +25,9 @@ def verify(ctx: Context) -> AuditCheck:
     with ctx.read() as s:
         rows = s.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
         entries = [
-            ChainEntry(e.seq, e.at_utc, e.user_id, e.action, e.details, e.prev_hash, e.hash)
+            ChainEntry(
+                e.seq, e.at_utc, e.at_local, e.user_id, e.action, e.details, e.prev_hash, e.hash
+            )
             for e in rows
         ]
     return AuditCheck(len(entries), first_broken(entries))

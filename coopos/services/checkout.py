@@ -110,6 +110,10 @@ class Checkout:
         self._listeners: list[Listener] = []
         self.language = current_language()
 
+    def set_seller(self, user: User) -> None:
+        """Quick switch of seller: the sale in progress goes on under the new seller."""
+        self.seller_id, self.seller_name, self.seller_role = user.id, user.name, Role(user.role)
+
     # -- observers ------------------------------------------------------------------------
     def on_change(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -203,6 +207,7 @@ class Checkout:
         qty = quantity(qty)
         self._check_quantity(line.sold_by_weight, qty)
         line.quantity = qty
+        self._limit_order_discount()
         self._changed()
 
     def increment(self, line_id: str, step: int = 1) -> None:
@@ -248,6 +253,7 @@ class Checkout:
         self._check_discount_limit(amount, line.gross, approver)
         line.discount = amount
         self._approved("line_discount", approver, sku=line.sku, amount=format_amount(amount))
+        self._limit_order_discount()
         self._changed()
 
     def set_line_discount_percent(
@@ -269,6 +275,7 @@ class Checkout:
         line = self.line(line_id)
         line.unit_price = price
         line.discount = min(line.discount, line.gross)
+        self._limit_order_discount()
         self._approved(
             "price_override",
             approver,

@@ -16,9 +16,14 @@ from sqlalchemy import func, select
 from coopos.db.models import Product, Sale, SaleLine, SalePayment, SaleVat
 from coopos.domain import events
 from coopos.domain.errors import StateError, ValidationError
-from coopos.domain.money import Cents, round_cents
+from coopos.domain.money import Cents
 from coopos.domain.quantity import ZERO, from_milli, quantity, to_milli
-from coopos.domain.sale import PaymentMethod, refund_amount, refundable_quantity
+from coopos.domain.sale import (
+    PaymentMethod,
+    cumulative_share,
+    refund_amount,
+    refundable_quantity,
+)
 from coopos.domain.stock import MovementReason
 from coopos.domain.vat import vat_breakdown
 from coopos.i18n import _
@@ -77,7 +82,7 @@ def _pro_rata(total: int, already: int, qty: Decimal, sold: Decimal, left: Decim
     """Share of a line figure for ``qty``; the last refund takes the exact remainder."""
     if qty == left:
         return total - already
-    return round_cents(Decimal(total) * qty / sold)
+    return cumulative_share(total, already, sold - left + qty, sold)
 
 
 def refund(

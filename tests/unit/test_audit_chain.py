@@ -18,8 +18,8 @@ def build_chain(n: int) -> list[ChainEntry]:
         at = f"2026-11-20T09:00:{seq:02d}.000000"
         user = None if seq % 2 else seq
         details = canonical({"n": seq, "note": "زيت أركان"})
-        digest = entry_hash(prev, seq, at, user, "x", details)
-        entries.append(ChainEntry(seq, at, user, "x", details, prev, digest))
+        digest = entry_hash(prev, seq, at, at, user, "x", details)
+        entries.append(ChainEntry(seq, at, at, user, "x", details, prev, digest))
         prev = digest
     return entries
 
@@ -86,7 +86,9 @@ def test_rehashed_entry_still_breaks_the_next_link():
     e = chain[2]
     details = canonical({"n": 999})
     chain[2] = dataclasses.replace(
-        e, details=details, hash=entry_hash(e.prev_hash, e.seq, e.at_utc, e.user_id, e.action, details)
+        e,
+        details=details,
+        hash=entry_hash(e.prev_hash, e.seq, e.at_utc, e.at_local, e.user_id, e.action, details),
     )
     assert first_broken(chain) == 4
 

@@ -62,7 +62,7 @@ def test_short_payment_is_refused_with_what_is_missing():
 
 
 def test_no_payment_for_a_positive_total_is_refused():
-    with pytest.raises(ValidationError, match="145.50 MAD is still to pay"):
+    with pytest.raises(ValidationError, match=r"145\.50 MAD is still to pay"):
         check_payments(14550, [])
 
 

@@ -33,7 +33,10 @@ def test_last_refund_takes_the_exact_rest():
     first = refund_amount(D(3), 10000, D(0), 0, D(1))
     second = refund_amount(D(3), 10000, D(1), first, D(1))
     last = refund_amount(D(3), 10000, D(2), first + second, D(1))
-    assert (first, second, last) == (3333, 3333, 3334)
+    # each refund brings the total refunded to the rounded share of what was paid:
+    # 1/3 -> 33.33, 2/3 -> 66.67, 3/3 -> 100.00
+    assert (first, second, last) == (3333, 3334, 3333)
+    assert first + second + last == 10000
     assert first + second + last == 10000
 
 

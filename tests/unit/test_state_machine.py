@@ -172,7 +172,7 @@ def test_short_payment_cannot_complete(demo, seller, open_shift):
     checkout.start_payment()
     checkout.add_payment(PaymentMethod.CASH, 5000)
     before = row_counts(demo)
-    with pytest.raises(ValidationError, match="10.00 MAD is still to pay"):
+    with pytest.raises(ValidationError, match=r"10\.00 MAD is still to pay"):
         checkout.complete()
     assert row_counts(demo) == before
     assert checkout.state is CheckoutState.PAYMENT
@@ -523,7 +523,7 @@ def test_snapshot_restore_in_cart(demo, seller):
     assert restored.lines[0].quantity == 2
 
 
-# -- all or nothing, gap-free receipt numbers ---------------------------------------------------------
+# -- all or nothing, gap-free receipt numbers --------------------------------------------------
 
 
 def paid_checkout(ctx, seller) -> Checkout:

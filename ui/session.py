@@ -1,0 +1,119 @@
+"""What the running app holds: the database context, the bridge, who is logged in and
+the sale in progress.  The cart is saved after every change (debounced) so that a crash,
+a lock or a switch of seller never loses it."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from coopos.db.models import User
+from coopos.domain.catalog import Role
+from coopos.i18n import set_language
+from coopos.services import lookups, settings
+from coopos.services.checkout import Checkout, CheckoutState
+from coopos.services.context import Context
+from ui.bridge import CoreBridge
+
+log = logging.getLogger(__name__)
+CART_KEY = "cart.open"
+
+
+class AppSession(QObject):
+    user_changed = Signal()
+    checkout_changed = Signal()  # a new Checkout object (after a sale, void or restore)
+    cart_changed = Signal()  # the current checkout's content or state changed
+
+    def __init__(self, ctx: Context, parent: QObject | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.bridge = CoreBridge(ctx, self)
+        self.user: User | None = None
+        self.checkout: Checkout | None = None
+        self.last_receipt: str | None = None
+        self.restored = False  # the cart was brought back from a previous run
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(250)
+        self._save_timer.timeout.connect(self.save_cart)
+
+    # -- users ------------------------------------------------------------------------
+    @property
+    def is_manager(self) -> bool:
+        return self.user is not None and Role(self.user.role).is_manager
+
+    def login(self, user: User) -> None:
+        self.user = user
+        if user.language:
+            set_language(user.language)
+        if self.checkout is None:
+            self.checkout = self._restore_cart() or self._new_checkout()
+            self._watch(self.checkout)
+            self.checkout_changed.emit()
+        else:
+            self.checkout.set_seller(user)
+        self.user_changed.emit()
+
+    def logout(self) -> None:
+        self.save_cart()
+        self.user = None
+        self.user_changed.emit()
+
+    # -- the sale in progress -------------------------------------------------------------
+    def _new_checkout(self) -> Checkout:
+        with self.ctx.read() as s:
+            location = settings.get(s, "device.location")
+        return Checkout(self.ctx, self.user, location)
+
+    def _watch(self, checkout: Checkout) -> None:
+        checkout.on_change(lambda _c: self._cart_touched())
+
+    def _cart_touched(self) -> None:
+        self.cart_changed.emit()
+        self._save_timer.start()
+
+    def next_sale(self) -> Checkout:
+        """Start a fresh cart (after a completed or voided sale)."""
+        if self.checkout and self.checkout.result:
+            self.last_receipt = self.checkout.result.receipt_no
+        self.checkout = self._new_checkout()
+        self._watch(self.checkout)
+        self.save_cart()
+        self.checkout_changed.emit()
+        return self.checkout
+
+    def save_cart(self) -> None:
+        self._save_timer.stop()
+        checkout = self.checkout
+        keep = (
+            checkout is not None
+            and checkout.lines
+            and checkout.state in (CheckoutState.CART, CheckoutState.PAYMENT)
+        )
+        value = json.dumps(checkout.snapshot()) if keep else ""
+        try:
+            with self.ctx.write() as uow:
+                if settings.get(uow.session, CART_KEY) != value:
+                    settings.put(uow.session, CART_KEY, value)
+        except Exception:
+            log.exception("could not save the cart in progress")
+
+    def _restore_cart(self) -> Checkout | None:
+        with self.ctx.read() as s:
+            raw = settings.get(s, CART_KEY)
+        if not raw:
+            return None
+        try:
+            checkout = Checkout.restore(self.ctx, json.loads(raw))
+        except Exception:
+            log.exception("could not restore the saved cart")
+            return None
+        checkout.set_seller(self.user)
+        self.restored = True
+        return checkout
+
+    def shift_open(self) -> bool:
+        with self.ctx.read() as s:
+            return lookups.open_shift(s) is not None

@@ -1,0 +1,1 @@
+"""Reusable widgets: PIN pad, numeric keypad dialogs, manager approval, chart."""

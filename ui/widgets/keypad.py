@@ -1,0 +1,127 @@
+"""Touch keypads: a PIN pad, and a dialog to type an amount or a quantity."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coopos.domain.errors import CooposError
+from coopos.domain.money import Cents, parse_amount
+from coopos.domain.quantity import quantity
+from coopos.i18n import _
+from ui.theme import set_role
+
+
+class Keypad(QWidget):
+    """Digits in the usual phone layout; keys insert into ``target``."""
+
+    def __init__(self, target: QLineEdit, decimal: bool = False, parent=None):
+        super().__init__(parent)
+        self.target = target
+        grid = QGridLayout(self)
+        grid.setSpacing(6)
+        keys = ["7", "8", "9", "4", "5", "6", "1", "2", "3", "," if decimal else "", "0", "⌫"]
+        for i, key in enumerate(keys):
+            if not key:
+                continue
+            button = QPushButton(key)
+            button.setMinimumSize(64, 56)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setObjectName(f"key_{'back' if key == '⌫' else key}")
+            button.clicked.connect(lambda _c=False, k=key: self.press(k))
+            grid.addWidget(button, i // 3, i % 3)
+
+    def press(self, key: str) -> None:
+        if key == "⌫":
+            self.target.backspace()
+        else:
+            self.target.insert(key)
+
+
+class PinPad(QWidget):
+    """A PIN field (``pinInput``) with a keypad; Enter or OK submits."""
+
+    submitted = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        self.field = QLineEdit()
+        self.field.setObjectName("pinInput")
+        self.field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.field.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.field.setPlaceholderText(_("PIN"))
+        self.field.setMaxLength(8)
+        self.field.returnPressed.connect(self.submit)
+        layout.addWidget(self.field)
+        layout.addWidget(Keypad(self.field))
+        ok = set_role(QPushButton(_("OK")), "primary")
+        ok.setObjectName("pinSubmit")
+        ok.clicked.connect(self.submit)
+        layout.addWidget(ok)
+
+    def submit(self) -> None:
+        pin = self.field.text().strip()
+        self.field.clear()
+        if pin:
+            self.submitted.emit(pin)
+
+    def focus(self) -> None:
+        self.field.setFocus()
+
+
+class ValueDialog(QDialog):
+    """Ask for an amount (MAD) or a quantity, typed or on the keypad; both digit systems
+    and ``,`` ``.`` ``٫`` are accepted.  ``value`` holds the parsed result."""
+
+    def __init__(
+        self, title: str, prompt: str, kind: str = "amount", initial: str = "", parent=None
+    ):
+        super().__init__(parent)
+        self.kind = kind
+        self.value: Cents | Decimal | None = None
+        self.setWindowTitle(title)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(prompt))
+        self.field = QLineEdit(initial)
+        self.field.setObjectName("valueInput")
+        self.field.selectAll()
+        layout.addWidget(self.field)
+        layout.addWidget(Keypad(self.field, decimal=True))
+        self.error = set_role(QLabel(), "error")
+        self.error.hide()
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        try:
+            text = self.field.text()
+            self.value = parse_amount(text) if self.kind == "amount" else quantity(text)
+            if self.kind == "quantity" and self.value <= 0:
+                raise CooposError(_("The quantity must be more than zero."))
+        except CooposError as exc:
+            self.error.setText(exc.message)
+            self.error.show()
+            return
+        super().accept()
+
+
+def ask_value(parent, title: str, prompt: str, kind: str = "amount", initial: str = ""):
+    dialog = ValueDialog(title, prompt, kind, initial, parent)
+    return dialog.value if dialog.exec() == QDialog.DialogCode.Accepted else None
