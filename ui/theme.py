@@ -26,7 +26,8 @@ QPushButton[role="primary"] {{
 QPushButton[role="primary"]:disabled {{ background: #94a3b8; }}
 QPushButton[role="danger"] {{ color: {DANGER}; }}
 QToolButton[role="product"] {{
-    background: white; font-size: 14px; min-width: 130px; min-height: 76px;
+    background: white; font-size: 15px; min-width: 150px; padding: 2px;
+    min-height: 88px; max-height: 88px;
 }}
 QToolButton[role="chip"] {{ min-height: 32px; border-radius: 16px; }}
 QToolButton[role="chip"]:checked {{ background: {ACCENT}; color: white; border: none; }}

@@ -1,0 +1,229 @@
+"""The seller's paths through the app, driven like a user: PIN, scanner, buttons."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel, QLineEdit, QSpinBox
+from sqlalchemy import select
+
+from coopos.db.models import Sale, SalePayment
+from coopos.services import shifts
+from tests.ui.conftest import active_dialog, click, find, label_text, login, scan
+
+
+def open_shift(demo, users):
+    shifts.open_shift(demo, users["Fatima"].id, 50000)
+
+
+def later(fn, ms: int = 50):
+    """Act on a modal dialog once its exec() is running."""
+    QTimer.singleShot(ms, fn)
+
+
+def sales(demo):
+    with demo.read() as s:
+        return s.execute(select(Sale).order_by(Sale.id)).scalars().all()
+
+
+def test_login_scan_three_and_pay_with_a_200_note(window, qtbot, demo, users):
+    open_shift(demo, users)
+    login(window, qtbot, "1111")
+    assert window.session.user.name == "Fatima"
+    for code in ("6111042001017", "6111042001017", "ARG-OIL-250"):  # 60 + 60 + 120
+        scan(window, qtbot, code)
+    assert window.session.checkout.totals.total == 24000
+    assert label_text(window, "totalLabel") == "240.00\u00a0MAD"
+    seen = {}
+
+    def pay():
+        dialog = active_dialog("paymentDialog")
+        click(dialog, "note_200", qtbot)
+        click(dialog, "note_50", qtbot)
+        seen["change"] = label_text(dialog, "changeLabel")
+        later(after_sale)
+        click(dialog, "confirmPayment", qtbot)
+
+    def after_sale():
+        click(active_dialog("afterSaleDialog"), "receiptSkip", qtbot)
+
+    later(pay)
+    click(window, "payButton", qtbot)
+    assert seen["change"] == "Change: 10.00\u00a0MAD"
+    [sale] = sales(demo)
+    assert (sale.receipt_no, sale.total_cents, sale.change_cents) == ("T01-000001", 24000, 1000)
+    assert window.session.checkout.lines == []  # ready for the next customer
+    assert "T01-000001" in label_text(window, "sellMessage")
+
+
+def test_a_weighed_item(window, qtbot, demo, users):
+    open_shift(demo, users)
+    login(window, qtbot, "1111")
+
+    later(enter_weight)
+    scan(window, qtbot, "CSC-VRAC")
+    [line] = window.session.checkout.lines
+    assert str(line.quantity) == "1.250"
+    assert window.session.checkout.totals.total == 2750
+
+
+def enter_weight():
+    from PySide6.QtWidgets import QApplication
+
+    from ui.widgets.keypad import ValueDialog
+
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, ValueDialog) and widget.isVisible():
+            widget.findChild(QLineEdit, "valueInput").setText("1,250")
+            widget.accept()
+            return
+    raise AssertionError("no weight dialog")
+
+
+def test_split_payment_cash_and_card(window, qtbot, demo, users):
+    open_shift(demo, users)
+    login(window, qtbot, "1111")
+    scan(window, qtbot, "SAF-1G")  # 45.00
+    scan(window, qtbot, "ARG-OIL-250")  # 120.00
+
+    def pay():
+        dialog = active_dialog("paymentDialog")
+        dialog.findChild(QLineEdit, "cashTendered").setText("100")
+        click(dialog, "addCash", qtbot)
+        assert "65.00" in label_text(dialog, "remainingLabel")
+        click(dialog, "pay_card", qtbot)
+        later(lambda: click(active_dialog("afterSaleDialog"), "receiptSkip", qtbot))
+        click(dialog, "confirmPayment", qtbot)
+
+    later(pay)
+    click(window, "payButton", qtbot)
+    with demo.read() as s:
+        paid = dict(s.execute(select(SalePayment.method, SalePayment.amount_cents)).all())
+    assert paid == {"cash": 10000, "card": 6500}
+
+
+def test_exact_cash_is_three_touches_after_the_last_scan(window, qtbot, demo, users):
+    open_shift(demo, users)
+    login(window, qtbot, "1111")
+    scan(window, qtbot, "SAF-1G")
+    touches = []
+
+    def pay():
+        dialog = active_dialog("paymentDialog")
+        click(dialog, "exactCash", qtbot)
+        touches.append("exact")
+        later(lambda: click(active_dialog("afterSaleDialog"), "receiptSkip", qtbot))
+        click(dialog, "confirmPayment", qtbot)
+        touches.append("confirm")
+
+    later(pay)
+    click(window, "payButton", qtbot)
+    touches.insert(0, "pay")
+    assert touches == ["pay", "exact", "confirm"]
+    assert len(sales(demo)) == 1
+
+
+def test_unknown_barcode_says_so_and_adds_nothing(window, qtbot, demo, users):
+    open_shift(demo, users)
+    login(window, qtbot, "1111")
+    scan(window, qtbot, "6119999999999")
+    assert window.session.checkout.lines == []
+    message = find(window, QLabel, "sellMessage")
+    assert message.isVisible() and "Unknown barcode “6119999999999”" in message.text()
+
+
+def test_wrong_pin_is_refused(window, qtbot):
+    login(window, qtbot, "9999")
+    assert window.session.user is None
+    error = find(window, QLabel, "loginError")
+    assert error.isVisible() and error.text() == "Wrong PIN."
+
+
+def test_refund_with_manager_pin(window, qtbot, demo, users):
+    open_shift(demo, users)
+    login(window, qtbot, "1111")
+    scan(window, qtbot, "6111042001017")
+    scan(window, qtbot, "6111042001017")
+
+    def pay():
+        dialog = active_dialog("paymentDialog")
+        click(dialog, "exactCash", qtbot)
+        later(lambda: click(active_dialog("afterSaleDialog"), "receiptSkip", qtbot))
+        click(dialog, "confirmPayment", qtbot)
+
+    later(pay)
+    click(window, "payButton", qtbot)
+
+    def returns():
+        dialog = active_dialog("returnsDialog")
+        dialog.findChild(QLineEdit, "receiptInput").setText("T01-000001")
+        click(dialog, "findReceipt", qtbot)
+        dialog.findChild(type(dialog.table), "returnLines").item(0, 3).setText("1")
+        later(approve)
+        click(dialog, "refundButton", qtbot)
+
+    def approve():
+        dialog = active_dialog("managerApproval")
+        dialog.findChild(QLineEdit, "pinInput").setText("1111")  # a seller: refused
+        dialog.pad.submit()
+        assert "manager's PIN" in dialog.error.text()
+        dialog.findChild(QLineEdit, "pinInput").setText("2222")
+        dialog.pad.submit()
+
+    later(returns)
+    click(window, "returnsButton", qtbot)
+    refund = sales(demo)[-1]
+    assert (refund.kind, refund.total_cents, refund.receipt_no) == ("refund", -6000, "T01-000002")
+    assert "give back 60.00" in label_text(window, "sellMessage")
+
+
+def test_closing_a_shift_with_a_count_that_differs(window, qtbot, demo, users):
+    open_shift(demo, users)  # float 500.00
+    login(window, qtbot, "1111")
+    scan(window, qtbot, "SAF-1G")
+
+    def pay():
+        dialog = active_dialog("paymentDialog")
+        click(dialog, "exactCash", qtbot)
+        later(lambda: click(active_dialog("afterSaleDialog"), "receiptSkip", qtbot))
+        click(dialog, "confirmPayment", qtbot)
+
+    later(pay)
+    click(window, "payButton", qtbot)
+    screen = window.shell.show_screen("shifts")
+    reports = {}
+
+    def count():
+        dialog = active_dialog("closeShiftDialog")
+        dialog.findChild(QSpinBox, "count_20000").setValue(2)
+        dialog.findChild(QSpinBox, "count_5000").setValue(2)  # 500 counted, 545 expected
+        reports["difference"] = dialog.findChild(QLabel, "cashDifference").text()
+        later(lambda: active_dialog("reportView").accept())
+        click(dialog, "confirmClose", qtbot)
+
+    later(count)
+    click(screen, "shift_close", qtbot)
+    assert reports["difference"] == "Difference: -45.00\u00a0MAD"
+    report = shifts.z_report(demo)
+    assert (report.expected_cash, report.counted_cash) == (54500, 50000)
+    assert "No shift is open" in label_text(screen, "shiftStatus")
+
+
+def test_the_cart_survives_a_restart(app_session, qtbot, demo, users):
+    from ui.main_window import MainWindow
+    from ui.session import AppSession
+
+    open_shift(demo, users)
+    first = MainWindow(app_session)
+    qtbot.addWidget(first)
+    first.show()
+    login(first, qtbot, "1111")
+    scan(first, qtbot, "SAF-1G")
+    app_session.save_cart()
+    first.close()
+    again = AppSession(demo)  # as after a crash: a new process on the same file
+    second = MainWindow(again)
+    qtbot.addWidget(second)
+    second.show()
+    login(second, qtbot, "1111")
+    assert [line.sku for line in again.checkout.lines] == ["SAF-1G"]
+    again.bridge.close()

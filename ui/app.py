@@ -1,0 +1,51 @@
+"""Start the desktop app on the local database."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from coopos.cli.base import db_path
+from coopos.i18n import current_language, set_language
+from coopos.services import settings
+from coopos.services.context import Context
+from ui import theme
+from ui.errors import install_excepthook
+
+
+def apply_language(app: QApplication, language: str) -> None:
+    """Switch the language; Arabic turns the whole app right-to-left."""
+    set_language(language)
+    rtl = current_language() == "ar"
+    app.setLayoutDirection(
+        Qt.LayoutDirection.RightToLeft if rtl else Qt.LayoutDirection.LeftToRight
+    )
+
+
+def create_app() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("coopos")
+    theme.apply(app)
+    return app
+
+
+def run(args: argparse.Namespace) -> int:
+    from ui.main_window import MainWindow
+    from ui.session import AppSession
+
+    app = create_app()
+    install_excepthook()
+    ctx = Context.open(db_path(args))
+    with ctx.read() as s:
+        apply_language(app, getattr(args, "lang", None) or settings.get(s, "language"))
+    session = AppSession(ctx)
+    window = MainWindow(session)
+    window.show()
+    code = app.exec()
+    session.save_cart()
+    session.bridge.close()
+    ctx.close()
+    return code

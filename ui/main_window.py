@@ -1,0 +1,286 @@
+"""The window: first run, login, then the shell (navigation + one screen at a time).
+
+Screens are separate modules, created on first visit; the sell screen is home.  The
+session (who is logged in, the sale in progress) survives locking and seller switches."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import (
+    QApplication,
+    QButtonGroup,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coopos.i18n import N_, _
+from coopos.i18n.formats import format_money
+from coopos.services import lookups, settings, setup
+from ui.screens.first_run import FirstRunScreen
+from ui.screens.login import LoginScreen
+from ui.screens.payment import AfterSaleDialog, PaymentDialog
+from ui.screens.returns import ReturnsDialog
+from ui.screens.sell import SellScreen
+from ui.screens.shifts import open_shift_dialog
+from ui.session import AppSession
+from ui.theme import set_role
+
+
+@dataclass(frozen=True)
+class ScreenEntry:
+    key: str
+    label: str  # msgid
+    target: str  # "module:Class"
+    manager_only: bool = False
+
+
+# Back-office screens, in navigation order.  Each is its own module.
+SCREENS = [
+    ScreenEntry("shifts", N_("Shift"), "ui.screens.shifts:ShiftsScreen"),
+    ScreenEntry("products", N_("Products"), "ui.screens.products:ProductsScreen", True),
+    ScreenEntry(
+        "cooperatives", N_("Cooperatives"), "ui.screens.cooperatives:CooperativesScreen", True
+    ),
+    ScreenEntry("stock", N_("Stock"), "ui.screens.stock:StockScreen"),
+    ScreenEntry("fairs", N_("Fairs"), "ui.screens.fairs:FairsScreen", True),
+    ScreenEntry("reports", N_("Reports"), "ui.screens.reports:ReportsScreen", True),
+    ScreenEntry("users", N_("Users"), "ui.screens.users:UsersScreen", True),
+    ScreenEntry("settings", N_("Settings"), "ui.screens.settings:SettingsScreen", True),
+]
+
+
+def available_screens() -> list[ScreenEntry]:
+    """The screens whose module is installed (the rest come with later releases)."""
+    found = []
+    for entry in SCREENS:
+        module = entry.target.split(":")[0]
+        if importlib.util.find_spec(module) is not None:
+            found.append(entry)
+    return found
+
+
+class IdleWatcher(QObject):
+    """Any key, click or touch restarts the idle timer; when it runs out, lock."""
+
+    def __init__(self, timeout_minutes: int, on_idle, parent=None):
+        super().__init__(parent)
+        self.timer = QTimer(self, singleShot=True)
+        self.timer.timeout.connect(on_idle)
+        self.set_timeout(timeout_minutes)
+
+    def set_timeout(self, minutes: int) -> None:
+        self.minutes = minutes
+        if minutes > 0:
+            self.timer.setInterval(minutes * 60_000)
+            self.timer.start()
+        else:
+            self.timer.stop()
+
+    def eventFilter(self, obj, event) -> bool:
+        if self.minutes > 0 and event.type() in (
+            QEvent.Type.KeyPress,
+            QEvent.Type.MouseButtonPress,
+            QEvent.Type.TouchBegin,
+        ):
+            self.timer.start()
+        return False
+
+
+class Shell(QWidget):
+    def __init__(self, session: AppSession, parent=None):
+        super().__init__(parent)
+        self.session = session
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        nav = QVBoxLayout()
+        layout.addLayout(nav)
+        self.stack = QStackedWidget()
+        layout.addWidget(self.stack, 1)
+        self.nav_group = QButtonGroup(self)
+        self.nav_buttons: dict[str, QToolButton] = {}
+        self.screens: dict[str, QWidget] = {}
+        self.entries = {e.key: e for e in available_screens()}
+        self.sell = SellScreen(session)
+        self.screens["sell"] = self.sell
+        self.stack.addWidget(self.sell)
+        for key, label in [
+            ("sell", N_("Sell")),
+            *[(e.key, e.label) for e in self.entries.values()],
+        ]:
+            button = set_role(QToolButton(), "nav")
+            button.setText(_(label))
+            button.setCheckable(True)
+            button.setObjectName(f"nav_{key}")
+            button.clicked.connect(lambda _c=False, k=key: self.show_screen(k))
+            self.nav_group.addButton(button)
+            nav.addWidget(button)
+            self.nav_buttons[key] = button
+        nav.addStretch(1)
+        self.nav_buttons["sell"].setChecked(True)
+
+    def apply_role(self) -> None:
+        manager = self.session.is_manager
+        for key, entry in self.entries.items():
+            self.nav_buttons[key].setVisible(manager or not entry.manager_only)
+
+    def show_screen(self, key: str) -> QWidget:
+        if key not in self.screens:
+            module_name, class_name = self.entries[key].target.split(":")
+            cls = getattr(importlib.import_module(module_name), class_name)
+            self.screens[key] = cls(self.session)
+            self.stack.addWidget(self.screens[key])
+        self.stack.setCurrentWidget(self.screens[key])
+        self.nav_buttons[key].setChecked(True)
+        return self.screens[key]
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: AppSession):
+        super().__init__()
+        self.session = session
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("coopos")
+        self.resize(1280, 800)
+        self.pages = QStackedWidget()
+        self.setCentralWidget(self.pages)
+        self.first_run: FirstRunScreen | None = None
+        self.login = LoginScreen(session)
+        self.login.logged_in.connect(self.on_login)
+        self.pages.addWidget(self.login)
+        self.shell: Shell | None = None
+        self.user_label = QLabel()
+        self.user_label.setObjectName("userLabel")
+        self.shift_label = QLabel()
+        self.shift_label.setObjectName("shiftLabel")
+        switch = QPushButton(_("Switch seller"))
+        switch.setObjectName("switchSeller")
+        switch.clicked.connect(self.lock)
+        lock = QPushButton(_("Lock"))
+        lock.setObjectName("lockButton")
+        lock.clicked.connect(self.lock)
+        bar = self.statusBar()
+        bar.addWidget(self.user_label)
+        bar.addWidget(self.shift_label, 1)
+        bar.addPermanentWidget(switch)
+        bar.addPermanentWidget(lock)
+        bar.hide()
+        with session.ctx.read() as s:
+            minutes = int(settings.get(s, "idle_lock_minutes") or 0)
+        self.idle = IdleWatcher(minutes, self.lock, self)
+        QApplication.instance().installEventFilter(self.idle)
+        session.bridge.shift_changed.connect(self.refresh_status)
+        session.bridge.sales_changed.connect(self.refresh_status)
+        session.bridge.settings_changed.connect(self.on_settings)
+        if not setup.is_initialised(session.ctx):
+            self.first_run = FirstRunScreen(session.ctx)
+            self.first_run.finished.connect(self.after_first_run)
+            self.pages.addWidget(self.first_run)
+            self.pages.setCurrentWidget(self.first_run)
+        else:
+            self.pages.setCurrentWidget(self.login)
+
+    # -- login and locking -----------------------------------------------------------------
+    def after_first_run(self, message: str) -> None:
+        self.login.refresh()
+        self.login.hint.setText(message)
+        self.pages.setCurrentWidget(self.login)
+
+    def on_login(self, user) -> None:
+        self.session.login(user)
+        if self.shell is None:
+            self.shell = Shell(self.session)
+            self.pages.addWidget(self.shell)
+            self.shell.sell.pay_requested.connect(self.pay)
+            self.shell.sell.returns_requested.connect(self.returns)
+            self.shell.sell.open_shift_requested.connect(self.ask_open_shift)
+        self.shell.apply_role()
+        self.pages.setCurrentWidget(self.shell)
+        self.shell.show_screen("sell")
+        self.statusBar().show()
+        self.refresh_status()
+        if not self.session.shift_open():
+            QTimer.singleShot(0, self, self.ask_open_shift)
+
+    def lock(self) -> None:
+        if self.session.user is None:
+            return
+        for dialog in self.findChildren(QDialog):
+            if dialog.isVisible():
+                return  # never lock in the middle of a payment or a count
+        self.session.logout()
+        self.statusBar().hide()
+        self.pages.setCurrentWidget(self.login)
+
+    def on_settings(self) -> None:
+        with self.session.ctx.read() as s:
+            self.idle.set_timeout(int(settings.get(s, "idle_lock_minutes") or 0))
+
+    def refresh_status(self) -> None:
+        user = self.session.user
+        if user is None:
+            return
+        self.user_label.setText(_("Seller: {name}", name=user.name))
+        with self.session.ctx.read() as s:
+            shift = lookups.open_shift(s)
+            location = shift.location.code if shift else ""
+        if shift:
+            self.shift_label.setText(
+                _("Shift {id} open at {location}", id=shift.id, location=location)
+            )
+        else:
+            self.shift_label.setText(_("No shift open"))
+
+    # -- selling ------------------------------------------------------------------------------
+    def ask_open_shift(self) -> None:
+        if self.session.user and not self.session.shift_open():
+            open_shift_dialog(self.session, self)
+            self.refresh_status()
+
+    def pay(self) -> None:
+        dialog = PaymentDialog(self.session, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.result is None:
+            self.shell.sell.focus_scan()
+            return
+        after = AfterSaleDialog(dialog.result, self)
+        after.exec()
+        self.session.next_sale()
+        if after.message:
+            self.shell.sell.say(after.message)
+        else:
+            self.shell.sell.say(
+                _(
+                    "Sale {receipt} saved. Change: {amount}",
+                    receipt=dialog.result.receipt_no,
+                    amount=format_money(dialog.result.change),
+                )
+            )
+        self.shell.sell.focus_scan()
+
+    def returns(self, receipt: str = "") -> None:
+        dialog = ReturnsDialog(self.session, self, receipt)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.result:
+            self.shell.sell.say(
+                _(
+                    "Refund {receipt}: give back {amount}.",
+                    receipt=dialog.result.receipt_no,
+                    amount=format_money(-dialog.result.total),
+                )
+            )
+        self.shell.sell.focus_scan()
+
+    def closeEvent(self, event) -> None:
+        self.session.save_cart()
+        super().closeEvent(event)
+
+
+__all__ = ["MainWindow"]
