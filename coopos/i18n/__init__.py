@@ -39,10 +39,24 @@ def set_language(language: str) -> None:
     language = (language or DEFAULT_LANGUAGE).split("_")[0].split("-")[0].lower()
     if language not in SUPPORTED_LANGUAGES:
         language = DEFAULT_LANGUAGE
-    _translation = gettext.translation(
-        DOMAIN, localedir=str(locale_dir()), languages=[language], fallback=True
-    )
+    _translation = _load(language)
     _language = language
+
+
+def _load(language: str) -> gettext.NullTranslations:
+    """The language's catalog, compiled in memory from its ``.po`` (see catalogs.py)."""
+    if language == DEFAULT_LANGUAGE:
+        return gettext.NullTranslations()
+    try:
+        from coopos.i18n.catalogs import compiled
+
+        mo = compiled(language)
+    except Exception:  # a damaged catalog must not stop the till: fall back to English
+        import logging
+
+        logging.getLogger(__name__).exception("cannot load the %s catalog", language)
+        return gettext.NullTranslations()
+    return gettext.GNUTranslations(mo) if mo else gettext.NullTranslations()
 
 
 def current_language() -> str:
