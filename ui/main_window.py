@@ -191,7 +191,17 @@ class MainWindow(QMainWindow):
 
     # -- login and locking -----------------------------------------------------------------
     def after_first_run(self, message: str) -> None:
-        self.login.refresh()
+        """Show the login in the language just chosen (and its direction)."""
+        from ui.app import apply_language
+
+        with self.session.ctx.read() as s:
+            apply_language(QApplication.instance(), settings.get(s, "language"))
+        old = self.login
+        self.login = LoginScreen(self.session)
+        self.login.logged_in.connect(self.on_login)
+        self.pages.addWidget(self.login)
+        self.pages.removeWidget(old)
+        old.deleteLater()
         self.login.hint.setText(message)
         self.pages.setCurrentWidget(self.login)
 

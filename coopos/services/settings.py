@@ -49,12 +49,12 @@ def put(session: Session, key: str, value: Any) -> None:
 EDITABLE = {k for k in DEFAULTS if not k.startswith("device.")} | {"backup.folder"}
 
 
-def update(ctx, values: dict[str, Any], user_id: int | None = None) -> None:
-    """Save settings from the back office (audited; listeners told after commit)."""
-    from coopos.domain import events
+def validate(values: dict[str, Any]) -> dict[str, Any]:
+    """Check settings typed by a user; returns them cleaned (numbers as ints)."""
     from coopos.domain.errors import ValidationError
     from coopos.i18n import _
 
+    values = dict(values)
     unknown = set(values) - EDITABLE
     if unknown:
         raise ValidationError(_("Unknown setting: {name}.", name=", ".join(sorted(unknown))))
@@ -67,12 +67,19 @@ def update(ctx, values: dict[str, Any], user_id: int | None = None) -> None:
             try:
                 number = int(values[key])
             except (TypeError, ValueError):
-                raise ValidationError(
-                    _("“{text}” is not a whole number.", text=values[key])
-                ) from None
+                message = _("“{text}” is not a whole number.", text=values[key])
+                raise ValidationError(message) from None
             if number < 0:
                 raise ValidationError(_("“{text}” cannot be negative.", text=values[key]))
             values[key] = number
+    return values
+
+
+def update(ctx, values: dict[str, Any], user_id: int | None = None) -> None:
+    """Save settings from the back office (audited; listeners told after commit)."""
+    from coopos.domain import events
+
+    values = validate(values)
     with ctx.write() as uow:
         changed = {}
         for key, value in values.items():

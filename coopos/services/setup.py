@@ -14,6 +14,7 @@ from sqlalchemy import select
 from coopos.db.models import Category, Cooperative, Fair, Location, User
 from coopos.domain.catalog import Role, parse_rate_bp
 from coopos.domain.errors import StateError
+from coopos.domain.security import check_pin_format
 from coopos.i18n import _
 from coopos.resources import resource_path
 from coopos.services import catalog, settings, users
@@ -43,13 +44,19 @@ def init_database(
     demo: bool = False,
     shop_name: str | None = None,
     language: str = "fr",
+    shop: dict[str, str] | None = None,
 ) -> InitResult:
     if is_initialised(ctx):
         raise StateError(_("This database is already set up."))
     pin = admin_pin or (DEMO_ADMIN_PIN if demo else f"{secrets.randbelow(10**6):06d}")
+    # Everything typed is checked before the first write: nothing is half-set-up.
+    pin = check_pin_format(pin)
+    shop = settings.validate(shop or {})
     with ctx.write() as uow:
         s = uow.session
         s.add(Location(code="SHOP", kind="shop", name=_("Shop")))
+        for key, value in shop.items():
+            settings.put(s, key, value)
         settings.put(s, "device.prefix", "T01")
         settings.put(s, "device.location", "SHOP")
         settings.put(s, "device.uuid", secrets.token_hex(16))

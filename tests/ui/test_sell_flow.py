@@ -227,3 +227,51 @@ def test_the_cart_survives_a_restart(app_session, qtbot, demo, users):
     login(second, qtbot, "1111")
     assert [line.sku for line in again.checkout.lines] == ["SAF-1G"]
     again.bridge.close()
+
+
+def test_first_run_creates_the_shop_and_admin(qapp, qtbot, tmp_path):
+    from coopos.services import settings, users
+    from coopos.services.context import Context
+    from ui.main_window import MainWindow
+    from ui.session import AppSession
+
+    ctx = Context.open(tmp_path / "new.db")
+    session = AppSession(ctx)
+    win = MainWindow(session)
+    qtbot.addWidget(win)
+    win.show()
+    page = win.first_run
+    assert win.pages.currentWidget() is page
+    page.fields["shop.name"].setText("Coopérative Tamount")
+    page.fields["shop.ice"].setText("123")  # not 15 digits
+    page.pin.setText("4826")
+    page.pin2.setText("4826")
+    click(page, "createShop", qtbot)
+    assert "ICE" in page.error.text()
+    page.fields["shop.ice"].setText("002345678000019")
+    page.pin2.setText("4827")
+    click(page, "createShop", qtbot)
+    assert page.error.text() == "The two PINs differ."
+    session_users = users.list_users(ctx)
+    assert session_users == []  # nothing half-written
+    page.pin2.setText("4826")
+    click(page, "createShop", qtbot)
+    assert win.pages.currentWidget() is win.login
+    with ctx.read() as s:
+        assert settings.get(s, "shop.ice") == "002345678000019"
+    def opening_float():  # no shift is open yet: the app asks for the float
+        from PySide6.QtWidgets import QApplication
+
+        from ui.widgets.keypad import ValueDialog
+
+        [dialog] = [w for w in QApplication.topLevelWidgets()
+                    if isinstance(w, ValueDialog) and w.isVisible()]
+        dialog.field.setText("300")
+        dialog.accept()
+
+    later(opening_float, 100)
+    login(win, qtbot, "4826")
+    assert session.user.name == "Admin"
+    qtbot.waitUntil(session.shift_open, timeout=3000)
+    session.bridge.close()
+    ctx.close()

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from coopos.domain.errors import CooposError, ValidationError
 from coopos.domain.security import check_pin_format
 from coopos.i18n import _, set_language
-from coopos.services import settings, setup
+from coopos.services import setup
 from coopos.services.context import Context
 from ui.theme import set_role
 
@@ -100,8 +100,12 @@ class FirstRunScreen(QWidget):
             pin = check_pin_format(self.pin.text())
             if pin != self.pin2.text().strip():
                 raise ValidationError(_("The two PINs differ."))
-            setup.init_database(self.ctx, admin_pin=pin, language=self._language())
-            settings.update(self.ctx, {k: f.text().strip() for k, f in self.fields.items()})
+            setup.init_database(
+                self.ctx,
+                admin_pin=pin,
+                language=self._language(),
+                shop={k: f.text().strip() for k, f in self.fields.items()},
+            )
         except CooposError as exc:
             self.error.setText(exc.message)
             self.error.show()

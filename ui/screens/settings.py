@@ -1,0 +1,419 @@
+"""Settings: the shop's identity (printed on receipts), receipt texts, language, till
+rules and backups.  Saved together with one button; a refused value is explained in one
+sentence above the button and nothing is saved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coopos.domain.catalog import format_rate_bp, parse_rate_bp
+from coopos.domain.errors import CooposError, ValidationError
+from coopos.i18n import N_, _
+from coopos.services import backup, settings
+from ui.errors import guarded
+from ui.session import AppSession
+from ui.theme import set_role
+from ui.workers import run_with_progress
+
+LANGUAGES = [("ar", "العربية"), ("fr", "Français"), ("zgh", "ⵜⴰⵎⴰⵣⵉⵖⵜ"), ("en", "English")]
+# key, label, tooltip, max length, (row, column, column span) in the section's grid
+SHOP_FIELDS = [
+    ("shop.name", N_("Shop name"), "", 200, (1, 0, 3)),
+    ("shop.address", N_("Address"), "", 300, (2, 0, 3)),
+    ("shop.phone", N_("Phone"), "", 40, (3, 0, 1)),
+    ("shop.ice", N_("ICE"), N_("Identifiant commun de l'entreprise: 15 digits."), 15, (3, 2, 1)),
+    ("shop.if", N_("IF"), N_("Identifiant fiscal (tax identifier)."), 20, (4, 0, 1)),
+    ("shop.tp", N_("TP"), N_("Taxe professionnelle (professional tax number)."), 20, (4, 2, 1)),
+    ("shop.odco", N_("ODCO no."), N_("Registration number at the ODCO."), 40, (5, 0, 3)),
+]
+
+
+def field_name(key: str) -> str:
+    return key.replace(".", "_")
+
+
+def wrap(text: str, role: str = "muted") -> QLabel:
+    label = set_role(QLabel(text), role)
+    label.setWordWrap(True)
+    return label
+
+
+class SettingsScreen(QWidget):
+    def __init__(self, session: AppSession, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.setObjectName("settingsScreen")
+        self.setStyleSheet("QGroupBox { font-weight: bold; }")
+        self.fields: dict[str, QLineEdit] = {}
+        outer = QVBoxLayout(self)
+        outer.addWidget(set_role(QLabel(_("Settings")), "title"))
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        page = QWidget()
+        grid = QGridLayout(page)
+        grid.setContentsMargins(0, 0, 8, 0)
+        grid.setHorizontalSpacing(16)
+        grid.setVerticalSpacing(12)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        scroll.setWidget(page)
+        outer.addWidget(scroll, 1)
+
+        left = QVBoxLayout()
+        right = QVBoxLayout()
+        grid.addLayout(left, 0, 0)
+        grid.addLayout(right, 0, 1)
+        left.addWidget(self._shop_box())
+        left.addWidget(self._language_box())
+        left.addStretch(1)
+        right.addWidget(self._receipt_box())
+        right.addWidget(self._till_box())
+        right.addWidget(self._backup_box())
+        right.addStretch(1)
+        grid.addWidget(
+            self._later_box(_("Receipt printer"), "printerBox", self._printer_text()), 1, 0
+        )
+        grid.addWidget(
+            self._later_box(
+                _("Sync server"),
+                "syncBox",
+                _("The server address and the device key are set here with the sync module."),
+            ),
+            1,
+            1,
+        )
+
+        # -- the save bar stays visible below the page ---------------------------------
+        bar = QHBoxLayout()
+        self.message = QLabel()
+        self.message.setObjectName("settingsMessage")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        bar.addWidget(self.message, 1)
+        bar.addStretch(0)  # keeps the buttons compact while there is no message
+        revert = QPushButton(_("Undo changes"))
+        revert.setObjectName("settingsRevert")
+        revert.clicked.connect(self.load)
+        bar.addWidget(revert)
+        save = set_role(QPushButton(_("Save")), "primary")
+        save.setObjectName("settingsSave")
+        save.setMinimumWidth(180)
+        save.clicked.connect(self.save)
+        bar.addWidget(save)
+        outer.addLayout(bar)
+
+        session.bridge.settings_changed.connect(self.load)
+        self.load()
+
+    # -- sections --------------------------------------------------------------------------
+    def _shop_box(self) -> QGroupBox:
+        box = QGroupBox(_("Shop identity"))
+        grid = QGridLayout(box)
+        grid.addWidget(wrap(_("Printed at the top of every receipt.")), 0, 0, 1, 4)
+        for key, label, tip, length, (row, column, span) in SHOP_FIELDS:
+            field = QLineEdit()
+            field.setObjectName(field_name(key))
+            field.setMaxLength(length)
+            caption = QLabel(_(label))
+            caption.setBuddy(field)
+            if tip:
+                field.setToolTip(_(tip))
+                caption.setToolTip(_(tip))
+            self.fields[key] = field
+            grid.addWidget(caption, row, column)
+            grid.addWidget(field, row, column + 1, 1, span)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        return box
+
+    def _receipt_box(self) -> QGroupBox:
+        box = QGroupBox(_("Receipt"))
+        form = QFormLayout(box)
+        self.header = self._text_box("receipt_header")
+        form.addRow(_("Header"), self.header)
+        self.footer = self._text_box("receipt_footer")
+        form.addRow(_("Footer"), self.footer)
+        return box
+
+    @staticmethod
+    def _text_box(name: str) -> QPlainTextEdit:
+        text = QPlainTextEdit()
+        text.setObjectName(name)
+        text.setTabChangesFocus(True)
+        text.setFixedHeight(64)
+        return text
+
+    def _language_box(self) -> QGroupBox:
+        box = QGroupBox(_("Language"))
+        form = QFormLayout(box)
+        self.language = QComboBox()
+        self.language.setObjectName("language")
+        self.language.setMinimumHeight(40)
+        for code, name in LANGUAGES:
+            self.language.addItem(name, code)
+        form.addRow(_("Shop language"), self.language)
+        form.addRow(
+            wrap(
+                _(
+                    "It applies the next time coopos starts; a user with a language of their "
+                    "own gets it when they log in."
+                )
+            )
+        )
+        return box
+
+    def _till_box(self) -> QGroupBox:
+        box = QGroupBox(_("Till"))
+        form = QFormLayout(box)
+        self.idle = QSpinBox()
+        self.idle.setObjectName("idle_lock_minutes")
+        self.idle.setRange(0, 240)
+        self.idle.setSuffix(" " + _("min"))
+        self.idle.setSpecialValueText(_("Never"))
+        self.idle.setMinimumHeight(40)
+        form.addRow(_("Lock after idle"), self.idle)
+        self.discount = QLineEdit()
+        self.discount.setObjectName("discount_limit")
+        self.discount.setMaxLength(6)
+        form.addRow(_("Sellers' discount limit (%)"), self.discount)
+        form.addRow(wrap(_("A larger discount needs a manager's PIN.")))
+        return box
+
+    def _backup_box(self) -> QGroupBox:
+        box = QGroupBox(_("Backups"))
+        layout = QVBoxLayout(box)
+        layout.addWidget(wrap(_("Choose a USB key to keep a copy away from the till.")))
+        row = QHBoxLayout()
+        self.backup_folder = QLineEdit()
+        self.backup_folder.setObjectName("backup_folder")
+        self.backup_folder.setPlaceholderText(_("Data folder (no USB key chosen)"))
+        row.addWidget(self.backup_folder, 1)
+        choose = QPushButton(_("Choose…"))
+        choose.setObjectName("chooseBackupFolder")
+        choose.clicked.connect(self.choose_folder)
+        row.addWidget(choose)
+        layout.addLayout(row)
+        buttons = QHBoxLayout()
+        self.backup_button = QPushButton(_("Back up now"))
+        self.backup_button.setObjectName("backupNow")
+        self.backup_button.clicked.connect(self.backup_now)
+        buttons.addWidget(self.backup_button)
+        self.restore_button = set_role(QPushButton(_("Restore…")), "danger")
+        self.restore_button.setObjectName("restoreBackup")
+        self.restore_button.clicked.connect(self.restore)
+        buttons.addWidget(self.restore_button)
+        layout.addLayout(buttons)
+        self.backup_status = wrap("")
+        self.backup_status.setObjectName("backupStatus")
+        self.backup_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.backup_status.hide()
+        layout.addWidget(self.backup_status)
+        return box
+
+    @staticmethod
+    def _printer_text() -> str:
+        return _("The receipt printer is chosen and tested here with the receipts module.")
+
+    @staticmethod
+    def _later_box(title: str, name: str, text: str) -> QGroupBox:
+        box = QGroupBox(title)
+        box.setObjectName(name)
+        layout = QVBoxLayout(box)
+        layout.addWidget(wrap(text))
+        return box
+
+    # -- load and save ----------------------------------------------------------------------
+    def load(self) -> None:
+        with self.session.ctx.read() as s:
+            values = settings.get_all(s)
+        for key, field in self.fields.items():
+            field.setText(str(values.get(key) or ""))
+        self.header.setPlainText(values.get("receipt.header") or "")
+        self.footer.setPlainText(values.get("receipt.footer") or "")
+        index = self.language.findData(values.get("language") or "fr")
+        self.language.setCurrentIndex(max(index, 0))
+        self.idle.setValue(int(values.get("idle_lock_minutes") or 0))
+        self.discount.setText(format_rate_bp(int(values.get("discount.seller_limit_bp") or 0)))
+        self.backup_folder.setText(values.get("backup.folder") or "")
+
+    def values(self) -> dict:
+        values = {key: field.text().strip() for key, field in self.fields.items()}
+        values["receipt.header"] = self.header.toPlainText().strip()
+        values["receipt.footer"] = self.footer.toPlainText().strip()
+        values["language"] = self.language.currentData()
+        values["idle_lock_minutes"] = self.idle.value()
+        values["discount.seller_limit_bp"] = parse_rate_bp(self.discount.text().strip() or "0")
+        values["backup.folder"] = self.backup_folder.text().strip()
+        return values
+
+    def say(self, message: str, error: bool = False) -> None:
+        set_role(self.message, "error" if error else "banner")
+        self.message.setText(message)
+        self.message.show()
+
+    def report_error(self, message: str) -> None:
+        self.say(message, error=True)
+
+    @guarded()
+    def save(self) -> None:
+        user = self.session.user
+        values = self.values()
+        if not values["shop.name"]:
+            raise ValidationError(_("The shop needs a name (it is printed on receipts)."))
+        settings.update(self.session.ctx, values, user.id if user else None)
+        self.load()
+        self.say(_("Settings saved."))
+
+    # -- backups ----------------------------------------------------------------------------
+    def backup_say(self, message: str, error: bool = False) -> None:
+        set_role(self.backup_status, "error" if error else "banner")
+        self.backup_status.setText(message)
+        self.backup_status.show()
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, _("Choose the backup folder (e.g. a USB key)"), self.backup_folder.text()
+        )
+        if folder:
+            self.backup_folder.setText(folder)
+            self.backup_say(_("Save the settings to keep this folder."))
+
+    def _folder(self) -> Path | None:
+        text = self.backup_folder.text().strip()
+        if not text:
+            return None
+        folder = Path(text)
+        if not folder.is_dir():
+            raise ValidationError(
+                _(
+                    "The folder {path} is not there: plug in the USB key or choose another folder.",
+                    path=folder,
+                )
+            )
+        return folder
+
+    def backup_now(self):
+        try:
+            folder = self._folder()
+        except CooposError as exc:
+            self.backup_say(exc.message, error=True)
+            return None
+        db_path = self.session.ctx.path
+        self.backup_button.setEnabled(False)
+
+        def work(progress) -> Path:
+            try:
+                return backup.backup(db_path, folder)
+            except OSError as exc:
+                raise ValidationError(
+                    _("The backup could not be written ({reason}).", reason=exc.strerror)
+                ) from None
+
+        def done(path: Path) -> None:
+            self.backup_button.setEnabled(True)
+            self.backup_say(_("Backup written to {path}.", path=path))
+
+        def failed(message: str) -> None:
+            self.backup_button.setEnabled(True)
+            self.backup_say(message, error=True)
+
+        return run_with_progress(self, _("Backing up…"), work, done, failed)
+
+    def ask_restore_file(self) -> str:
+        start = self.backup_folder.text().strip() or str(self.session.ctx.path.parent / "backups")
+        path, _filter = QFileDialog.getOpenFileName(
+            self, _("Restore a backup"), start, _("coopos backups (*.db)")
+        )
+        return path
+
+    def confirm_restore(self, source: Path) -> bool:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            _("Restore a backup"),
+            _(
+                "Restoring replaces everything on this till (sales, stock, users, settings) "
+                "with the backup {name}. Work done since that backup is lost; the current "
+                "data is saved first in the backups folder.",
+                name=source.name,
+            ),
+            parent=self,
+        )
+        box.setObjectName("restoreWarning")
+        restore = box.addButton(_("Replace the data"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(_("Cancel"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(box.buttons()[-1])
+        box.exec()
+        return box.clickedButton() is restore
+
+    def restore(self):
+        path = self.ask_restore_file()
+        if not path:
+            return None
+        source = Path(path)
+        try:
+            backup.check_backup_file(source)
+        except CooposError as exc:
+            self.backup_say(exc.message, error=True)
+            return None
+        if not self.confirm_restore(source):
+            return None
+        ctx = self.session.ctx
+        db_path = ctx.path
+        self.session.save_cart()
+
+        ctx.engine.dispose()  # let go of the file before it is replaced
+
+        def work(progress):
+            try:
+                return backup.restore(source, db_path)
+            except OSError as exc:
+                raise ValidationError(
+                    _("The backup could not be restored ({reason}).", reason=exc.strerror)
+                ) from None
+
+        def done(_safety) -> None:
+            self.backup_button.setEnabled(False)
+            self.restore_button.setEnabled(False)
+            self.backup_say(_("The backup was restored. Close coopos and start it again."))
+            self.restored()
+
+        def failed(message: str) -> None:
+            self.backup_say(message, error=True)
+
+        return run_with_progress(self, _("Restoring…"), work, done, failed)
+
+    def restored(self) -> None:
+        """After a restore the app must start again on the restored data."""
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            _("Restore a backup"),
+            _("The backup was restored. coopos closes now: start it again to continue."),
+            parent=self,
+        )
+        box.setObjectName("restoredBox")
+        box.exec()
+        QApplication.closeAllWindows()
+
+
+__all__ = ["SettingsScreen"]
