@@ -28,10 +28,9 @@ from coopos.db.models import (
     Shift,
     new_uuid,
 )
-from coopos.domain.quantity import to_milli
 from coopos.domain.sale import CartLine, Payment, PaymentMethod, price_lines, settle
 from coopos.resources import resource_path
-from coopos.services.checkout import apply_sale_allocation, sale_number
+from coopos.services.checkout import line_rows, payment_rows, sale_number
 from coopos.services.context import Context
 
 # -- word lists ---------------------------------------------------------------------------------
@@ -40,8 +39,16 @@ from coopos.services.context import Context
 PRODUCT_TYPES = [
     ("ARG", "Huile d'argan", "زيت أركان", "Argan oil", "oil", 10, 120, False),
     ("OLV", "Huile d'olive", "زيت الزيتون", "Olive oil", "oil", 10, 60, False),
-    ("FIG", "Huile de figue de barbarie", "زيت التين الشوكي", "Prickly pear oil", "cosmetics",
-     20, 450, False),
+    (
+        "FIG",
+        "Huile de figue de barbarie",
+        "زيت التين الشوكي",
+        "Prickly pear oil",
+        "cosmetics",
+        20,
+        450,
+        False,
+    ),
     ("MIE", "Miel", "عسل", "Honey", "honey", 10, 150, False),
     ("AML", "Amlou", "أملو", "Amlou", "sweets", 10, 90, True),
     ("SAV", "Savon noir", "صابون بلدي", "Black soap", "cosmetics", 20, 35, False),
@@ -325,7 +332,9 @@ def write_catalog_csv(
 def search_queries(info: list[CatalogRowInfo], n_per_kind: int, seed: int = 3) -> dict:
     """Realistic search-box queries: 1-3 letter prefixes, whole words, two words, skus."""
     rng = random.Random(seed)
-    words_fr = [w for _, fr, *_ in PRODUCT_TYPES for w in fr.replace("'", " ").split() if len(w) > 3]
+    words_fr = [
+        w for _, fr, *_ in PRODUCT_TYPES for w in fr.replace("'", " ").split() if len(w) > 3
+    ]
     words_fr += [w for fr, _ in REGIONS for w in fr.replace("'", " ").split() if len(w) > 3]
     words_ar = [w for _, _, ar, *_ in PRODUCT_TYPES for w in ar.split() if len(w) > 2]
     words_ar += [w for _, ar in REGIONS for w in ar.split() if len(w) > 2]
@@ -412,8 +421,7 @@ def bulk_sales(ctx: Context, n_sales: int, seed: int = 11, batch: int = 20_000) 
             s.execute(select(SaleLine.id).order_by(SaleLine.id.desc()).limit(1)).scalar() or 0
         ) + 1
         pay_id = (
-            s.execute(select(SalePayment.id).order_by(SalePayment.id.desc()).limit(1)).scalar()
-            or 0
+            s.execute(select(SalePayment.id).order_by(SalePayment.id.desc()).limit(1)).scalar() or 0
         ) + 1
     pool = _cart_pool(products, min(5000, max(n_sales // 10, 100)), rng)
     counts = {"sales": 0, "sale_lines": 0, "sale_payments": 0, "sale_vat": 0}
@@ -446,49 +454,17 @@ def bulk_sales(ctx: Context, n_sales: int, seed: int = 11, batch: int = 20_000) 
                     "note": "",
                 }
             )
-            for n, priced in enumerate(totals.lines, start=1):
-                ln = priced.line
-                lines.append(
-                    {
-                        "id": line_id,
-                        "sale_id": sale_id,
-                        "line_no": n,
-                        "product_id": ln.product_id,
-                        "sku": ln.sku,
-                        "name": ln.name,
-                        "unit": ln.unit,
-                        "quantity_milli": to_milli(ln.quantity),
-                        "list_price_cents": ln.list_price,
-                        "unit_price_cents": ln.price,
-                        "vat_rate": ln.vat_rate,
-                        "cooperative_id": ln.cooperative_id,
-                        "cooperative_code": ln.cooperative_code,
-                        "commission_bp": ln.commission_bp,
-                        "gross_cents": ln.gross,
-                        "line_discount_cents": ln.discount,
-                        "order_discount_cents": priced.order_discount,
-                        "net_cents": priced.net,
-                        "commission_cents": priced.commission,
-                        "refund_of_line_id": None,
-                    }
-                )
+            for row in line_rows(totals):
+                lines.append({**row, "id": line_id, "sale_id": sale_id, "shift_id": shift_id})
                 line_id += 1
-            for payment, applied in apply_sale_allocation(totals.total, payments):
-                pays.append(
-                    {
-                        "id": pay_id,
-                        "sale_id": sale_id,
-                        "method": payment.method.value,
-                        "amount_cents": applied,
-                        "tendered_cents": payment.amount,
-                        "reference": payment.reference,
-                    }
-                )
+            for row in payment_rows(totals.total, payments):
+                pays.append({**row, "id": pay_id, "sale_id": sale_id, "shift_id": shift_id})
                 pay_id += 1
             for vat in totals.vat:
                 vats.append(
                     {
                         "sale_id": sale_id,
+                        "shift_id": shift_id,
                         "rate": vat.rate,
                         "gross_cents": vat.gross,
                         "vat_cents": vat.vat,

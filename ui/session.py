@@ -34,6 +34,7 @@ class AppSession(QObject):
         self.checkout: Checkout | None = None
         self.last_receipt: str | None = None
         self.restored = False  # the cart was brought back from a previous run
+        self.closing_for_restart = False  # after a restore: write nothing more
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(250)
@@ -86,6 +87,8 @@ class AppSession(QObject):
 
     def save_cart(self) -> None:
         self._save_timer.stop()
+        if self.closing_for_restart:
+            return
         checkout = self.checkout
         keep = (
             checkout is not None

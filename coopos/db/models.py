@@ -263,7 +263,9 @@ class SaleLine(Base):
 
     __tablename__ = "sale_lines"
     id: Mapped[int] = mapped_column(primary_key=True)
-    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"))
+    # Copied from the sale (never edited): the X/Z report reads one shift's rows directly.
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"))
     line_no: Mapped[int] = mapped_column(Integer)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     sku: Mapped[str] = mapped_column(String(64))
@@ -273,7 +275,7 @@ class SaleLine(Base):
     list_price_cents: Mapped[int] = mapped_column(Integer)
     unit_price_cents: Mapped[int] = mapped_column(Integer)
     vat_rate: Mapped[int] = mapped_column(Integer)
-    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
     cooperative_code: Mapped[str] = mapped_column(String(16))
     commission_bp: Mapped[int] = mapped_column(Integer)
     gross_cents: Mapped[int] = mapped_column(Integer)
@@ -290,6 +292,7 @@ class SalePayment(Base):
     __tablename__ = "sale_payments"
     id: Mapped[int] = mapped_column(primary_key=True)
     sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"))
     method: Mapped[str] = mapped_column(String(16))
     # What the payment settles: payments of a sale add up exactly to its total.
     amount_cents: Mapped[int] = mapped_column(Integer)
@@ -304,6 +307,7 @@ class SaleVat(Base):
     __tablename__ = "sale_vat"
     sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), primary_key=True)
     rate: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"))
     gross_cents: Mapped[int] = mapped_column(Integer)
     vat_cents: Mapped[int] = mapped_column(Integer)
 
@@ -325,6 +329,43 @@ class StockMovement(Base):
     sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"))
     note: Mapped[str] = mapped_column(Text, default="")
 
+
+# Covering indexes: reports read the index alone, never the table rows.
+Index(
+    "ix_sale_lines_sale_cover",
+    SaleLine.sale_id,
+    SaleLine.cooperative_id,
+    SaleLine.quantity_milli,
+    SaleLine.net_cents,
+    SaleLine.commission_cents,
+)
+Index(
+    "ix_sale_lines_coop_cover",
+    SaleLine.cooperative_id,
+    SaleLine.quantity_milli,
+    SaleLine.net_cents,
+    SaleLine.commission_cents,
+)
+Index(
+    "ix_sale_lines_shift_coop",
+    SaleLine.shift_id,
+    SaleLine.cooperative_id,
+    SaleLine.net_cents,
+    SaleLine.commission_cents,
+)
+Index(
+    "ix_sale_payments_shift_method",
+    SalePayment.shift_id,
+    SalePayment.method,
+    SalePayment.amount_cents,
+)
+Index(
+    "ix_sale_vat_shift_rate",
+    SaleVat.shift_id,
+    SaleVat.rate,
+    SaleVat.gross_cents,
+    SaleVat.vat_cents,
+)
 
 Index(
     "ix_stock_product_location_qty",

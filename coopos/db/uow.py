@@ -9,14 +9,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, insert, text
 from sqlalchemy.orm import Session
 
 from coopos.db.engine import WRITE
-from coopos.db.models import AuditEntry, OutboxEvent, Sequence, new_uuid
+from coopos.db.models import AuditEntry, OutboxEvent, new_uuid
 from coopos.domain.audit import GENESIS, canonical, entry_hash
 from coopos.domain.clock import Clock, Stamp
 from coopos.domain.events import EventBus
+
+_NEXT_VALUE = text(
+    "UPDATE sequences SET last_value = last_value + 1 WHERE name = :name RETURNING last_value"
+)
+_NEW_SEQUENCE = text("INSERT INTO sequences (name, last_value) VALUES (:name, 1)")
+_LAST_AUDIT = text("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+_INSERT_AUDIT = insert(AuditEntry.__table__)
+_INSERT_OUTBOX = insert(OutboxEvent.__table__)
 
 
 class UnitOfWork:
@@ -31,7 +39,9 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self.engine, expire_on_commit=False, autoflush=True)
         # BEGIN IMMEDIATE: take the write lock now, not half-way through the sale.
-        self.session.connection(execution_options=WRITE)
+        # Hot-path statements (sequences, audit, outbox, documents) run on this connection
+        # directly, prepared once: the ORM's per-statement work cost more than SQLite's.
+        self.connection = self.session.connection(execution_options=WRITE)
         self.stamp = self.clock.now()
         return self
 
@@ -56,50 +66,48 @@ class UnitOfWork:
     # -- sequences ---------------------------------------------------------------------
     def next_value(self, name: str) -> int:
         """Next value of a gap-free counter; rolled back with the transaction."""
-        s = self.session
-        current = s.execute(
-            update(Sequence)
-            .where(Sequence.name == name)
-            .values(last_value=Sequence.last_value + 1)
-            .returning(Sequence.last_value)
-        ).scalar()
+        self.session.flush()  # ORM changes first, so statement order stays the code's order
+        current = self.connection.execute(_NEXT_VALUE, {"name": name}).scalar()
         if current is None:
-            s.add(Sequence(name=name, last_value=1))
-            s.flush()
+            self.connection.execute(_NEW_SEQUENCE, {"name": name})
             current = 1
         return int(current)
 
     # -- audit log ---------------------------------------------------------------------
-    def audit(self, action: str, user_id: int | None, /, **details: Any) -> AuditEntry:
-        s = self.session
-        last = s.execute(
-            select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-        ).first()
+    def audit(self, action: str, user_id: int | None, /, **details: Any) -> int:
+        self.session.flush()
+        last = self.connection.execute(_LAST_AUDIT).first()
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         at_utc = self.stamp.utc.isoformat(timespec="microseconds")
         body = canonical(details)
-        entry = AuditEntry(
-            seq=seq,
-            at_utc=at_utc,
-            at_local=self.stamp.local,
-            user_id=user_id,
-            action=action,
-            details=body,
-            prev_hash=prev,
-            hash=entry_hash(prev, seq, at_utc, self.stamp.local, user_id, action, body),
+        digest = entry_hash(prev, seq, at_utc, self.stamp.local, user_id, action, body)
+        self.connection.execute(
+            _INSERT_AUDIT,
+            {
+                "seq": seq,
+                "at_utc": at_utc,
+                "at_local": self.stamp.local,
+                "user_id": user_id,
+                "action": action,
+                "details": body,
+                "prev_hash": prev,
+                "hash": digest,
+            },
         )
-        s.add(entry)
-        s.flush()
-        return entry
+        return seq
 
     # -- outbox --------------------------------------------------------------------------
-    def outbox(self, kind: str, payload: dict[str, Any]) -> OutboxEvent:
-        event = OutboxEvent(
-            seq=self.next_value("outbox"),
-            uuid=new_uuid(),
-            kind=kind,
-            payload=json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str),
-            created_utc=self.stamp.utc,
+    def outbox(self, kind: str, payload: dict[str, Any]) -> int:
+        """Queue an event for the server; returns its sequence number."""
+        seq = self.next_value("outbox")
+        self.connection.execute(
+            _INSERT_OUTBOX,
+            {
+                "seq": seq,
+                "uuid": new_uuid(),
+                "kind": kind,
+                "payload": json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str),
+                "created_utc": self.stamp.utc,
+            },
         )
-        self.session.add(event)
-        return event
+        return seq

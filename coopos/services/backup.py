@@ -24,6 +24,10 @@ def backup(db_path: Path, dest: Path | None = None, backup_folder: Path | None =
         dest = (backup_folder or db_path.parent / "backups") / f"coopos-{stamp}.db"
     elif dest.is_dir() or str(dest).endswith(("/", "\\")):
         dest = dest / f"coopos-{stamp}.db"
+    elif not dest.suffix and not dest.exists():
+        raise ValidationError(
+            _("The folder {path} does not exist: is the USB key plugged in?", path=dest)
+        )
     dest.parent.mkdir(parents=True, exist_ok=True)
     if dest.resolve() == db_path.resolve():
         raise ValidationError(_("A backup cannot overwrite the database itself."))

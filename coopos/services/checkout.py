@@ -18,15 +18,15 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
-from coopos.db.models import Product, Sale, SaleLine, SalePayment, SaleVat, User
+from coopos.db.models import Product, Sale, User
 from coopos.domain import events
 from coopos.domain.catalog import Role, pick_name
 from coopos.domain.errors import NotFoundError, PermissionDenied, StateError, ValidationError
 from coopos.domain.money import Cents, format_amount
-from coopos.domain.quantity import ONE, format_quantity, from_milli, quantity, to_milli
+from coopos.domain.quantity import ONE, format_quantity, quantity, to_milli
 from coopos.domain.sale import (
     CartLine,
     Payment,
@@ -39,8 +39,9 @@ from coopos.domain.sale import (
 )
 from coopos.domain.stock import MovementReason
 from coopos.i18n import _, current_language
-from coopos.services import inventory, lookups, settings
+from coopos.services import lookups, settings
 from coopos.services.context import Context
+from coopos.services.documents import Document, ProductRef, write_document
 
 
 class CheckoutState(enum.StrEnum):
@@ -76,6 +77,12 @@ class Approver:
 
 Listener = Callable[["Checkout"], None]
 
+_OPEN_SHIFT = text(
+    "SELECT shifts.id, shifts.uuid, shifts.location_id, locations.code AS location_code "
+    "FROM shifts JOIN locations ON locations.id = shifts.location_id "
+    "WHERE shifts.status = 'open'"
+)
+
 
 def sale_number(prefix: str, value: int) -> str:
     return f"{prefix}-{value:06d}"
@@ -98,6 +105,7 @@ class Checkout:
     def __init__(self, ctx: Context, seller: User, location_code: str | None = None):
         self.ctx = ctx
         self.seller_id = seller.id
+        self.seller_uuid = seller.uuid
         self.seller_name = seller.name
         self.seller_role = Role(seller.role)
         self.location_code = location_code
@@ -113,6 +121,7 @@ class Checkout:
     def set_seller(self, user: User) -> None:
         """Quick switch of seller: the sale in progress goes on under the new seller."""
         self.seller_id, self.seller_name, self.seller_role = user.id, user.name, Role(user.role)
+        self.seller_uuid = user.uuid
 
     # -- observers ------------------------------------------------------------------------
     def on_change(self, listener: Listener) -> None:
@@ -379,69 +388,45 @@ class Checkout:
         tender = check_payments(totals.total, self.payments)
         with self.ctx.write() as uow:
             s = uow.session
-            shift = lookups.open_shift(s)
+            shift = uow.connection.execute(_OPEN_SHIFT).first()
             if shift is None:
                 raise StateError(_("No shift is open: open a shift before selling."))
-            location = (
-                lookups.location(s, self.location_code) if self.location_code else shift.location
-            )
+            if self.location_code:
+                location = lookups.location(s, self.location_code)
+                location_id, location_code = location.id, location.code
+            else:
+                location_id, location_code = shift.location_id, shift.location_code
             prefix = settings.get(s, "device.prefix")
             receipt_no = sale_number(prefix, uow.next_value(f"receipt:{prefix}"))
-            sale = Sale(
-                receipt_no=receipt_no,
+            doc = Document(
                 kind="sale",
-                location_id=location.id,
+                receipt_no=receipt_no,
+                location_id=location_id,
+                location_code=location_code,
                 shift_id=shift.id,
+                shift_uuid=shift.uuid,
                 seller_id=self.seller_id,
-                created_utc=uow.stamp.utc,
-                created_local=uow.stamp.local,
-                gross_cents=totals.gross,
-                discount_cents=totals.discounts,
-                order_discount_cents=totals.order_discount,
-                total_cents=totals.total,
-                change_cents=tender.change,
+                seller_uuid=self.seller_uuid,
+                gross=totals.gross,
+                discount=totals.discounts,
+                order_discount=totals.order_discount,
+                total=totals.total,
+                change=tender.change,
+                lines=line_rows(totals),
+                payments=payment_rows(totals.total, self.payments),
+                vat=totals.vat,
             )
-            s.add(sale)
-            s.flush()
-            lines = write_lines(s, sale, totals)
-            write_payments(s, sale, self.payments)
-            write_vat(s, sale, totals)
-            products = {
-                p.id: p
-                for p in s.execute(
-                    select(Product).where(Product.id.in_({ln.product_id for ln in lines}))
-                ).scalars()
-            }
-            movements = inventory.write_movements(
-                uow,
-                [
-                    inventory.movement_row(
-                        uow,
-                        products[ln.product_id],
-                        location,
-                        -from_milli(ln.quantity_milli),
-                        MovementReason.SALE,
-                        self.seller_id,
-                        receipt_no,
-                        sale_id=sale.id,
-                    )
-                    for ln in lines
-                ],
-                emit=False,
-            )
-            uow.outbox("sale.completed", sale_payload(sale, shift.uuid, location.code, movements))
+            products = {ln.product_id: ProductRef(ln.product_id, ln.sku) for ln in self.lines}
+            sale_id, payload = write_document(uow, doc, products, MovementReason.SALE)
+            uow.outbox("sale.completed", payload)
             for approval in self.approvals:
-                uow.audit(
-                    approval["action"],
-                    approval["by"],
-                    receipt=receipt_no,
-                    **{k: v for k, v in approval.items() if k not in ("action", "by")},
-                )
+                details = {k: v for k, v in approval.items() if k not in ("action", "by")}
+                uow.audit(approval["action"], approval["by"], receipt=receipt_no, **details)
+            uow.publish(events.SALE_COMPLETED, sale_id=sale_id, receipt_no=receipt_no)
+            uow.publish(events.STOCK_CHANGED, location=location_code)
             self.result = SaleResult(
-                sale.id, sale.uuid, receipt_no, totals.total, tender.paid, tender.change
+                sale_id, doc.uuid, receipt_no, totals.total, tender.paid, tender.change
             )
-            uow.publish(events.SALE_COMPLETED, sale_id=sale.id, receipt_no=receipt_no)
-            uow.publish(events.STOCK_CHANGED, location=location.code)
         self.state = CheckoutState.COMPLETED
         self._changed()
         return self.result
@@ -482,116 +467,49 @@ class Checkout:
         return checkout
 
 
-# -- writing documents (shared with refunds) ---------------------------------------------------
+# -- document rows -------------------------------------------------------------------------
 
 
-def write_lines(session, sale: Sale, totals: Totals, sign: int = 1, refund_of=None) -> list:
-    lines = []
+def line_rows(totals: Totals) -> list[dict[str, Any]]:
+    """``sale_lines`` rows of a priced cart (snapshotting everything that may change)."""
+    rows = []
     for n, priced in enumerate(totals.lines, start=1):
         line = priced.line
-        row = SaleLine(
-            sale_id=sale.id,
-            line_no=n,
-            product_id=line.product_id,
-            sku=line.sku,
-            name=line.name,
-            unit=line.unit,
-            quantity_milli=sign * to_milli(line.quantity),
-            list_price_cents=line.list_price,
-            unit_price_cents=line.price,
-            vat_rate=line.vat_rate,
-            cooperative_id=line.cooperative_id,
-            cooperative_code=line.cooperative_code,
-            commission_bp=line.commission_bp,
-            gross_cents=sign * line.gross,
-            line_discount_cents=sign * line.discount,
-            order_discount_cents=sign * priced.order_discount,
-            net_cents=sign * priced.net,
-            commission_cents=sign * priced.commission,
-            refund_of_line_id=refund_of[n - 1] if refund_of else None,
-        )
-        session.add(row)
-        lines.append(row)
-    session.flush()
-    return lines
-
-
-def write_payments(session, sale: Sale, payments: list[Payment]) -> None:
-    for payment, applied in apply_sale_allocation(sale.total_cents, payments):
-        session.add(
-            SalePayment(
-                sale_id=sale.id,
-                method=payment.method.value,
-                amount_cents=applied,
-                tendered_cents=payment.amount,
-                reference=payment.reference,
-            )
-        )
-
-
-def write_vat(session, sale: Sale, totals: Totals, sign: int = 1) -> None:
-    for vat in totals.vat:
-        session.add(
-            SaleVat(
-                sale_id=sale.id,
-                rate=vat.rate,
-                gross_cents=sign * vat.gross,
-                vat_cents=sign * vat.vat,
-            )
-        )
-
-
-def sale_payload(sale: Sale, shift_uuid: str, location_code: str, movements) -> dict[str, Any]:
-    """The outbox event of a sale or refund: enough for the server to store it whole."""
-    session_lines = sale.lines
-    return {
-        "uuid": sale.uuid,
-        "receipt_no": sale.receipt_no,
-        "kind": sale.kind,
-        "refund_of": sale.refund_of.uuid if sale.refund_of else None,
-        "location": location_code,
-        "shift": shift_uuid,
-        "seller": sale.seller.uuid if sale.seller else None,
-        "created_utc": sale.created_utc.isoformat(),
-        "created_local": sale.created_local,
-        "gross": sale.gross_cents,
-        "discount": sale.discount_cents,
-        "order_discount": sale.order_discount_cents,
-        "total": sale.total_cents,
-        "change": sale.change_cents,
-        "lines": [
+        rows.append(
             {
-                "line_no": ln.line_no,
-                "sku": ln.sku,
-                "name": ln.name,
-                "unit": ln.unit,
-                "quantity": str(from_milli(ln.quantity_milli)),
-                "list_price": ln.list_price_cents,
-                "unit_price": ln.unit_price_cents,
-                "vat_rate": ln.vat_rate,
-                "cooperative": ln.cooperative_code,
-                "commission_bp": ln.commission_bp,
-                "gross": ln.gross_cents,
-                "line_discount": ln.line_discount_cents,
-                "order_discount": ln.order_discount_cents,
-                "net": ln.net_cents,
-                "commission": ln.commission_cents,
-                "refund_of_line": ln.refund_of_line_id,
+                "line_no": n,
+                "product_id": line.product_id,
+                "sku": line.sku,
+                "name": line.name,
+                "unit": line.unit,
+                "quantity_milli": to_milli(line.quantity),
+                "list_price_cents": line.list_price,
+                "unit_price_cents": line.price,
+                "vat_rate": line.vat_rate,
+                "cooperative_id": line.cooperative_id,
+                "cooperative_code": line.cooperative_code,
+                "commission_bp": line.commission_bp,
+                "gross_cents": line.gross,
+                "line_discount_cents": line.discount,
+                "order_discount_cents": priced.order_discount,
+                "net_cents": priced.net,
+                "commission_cents": priced.commission,
+                "refund_of_line_id": None,
             }
-            for ln in session_lines
-        ],
-        "payments": [
-            {
-                "method": p.method,
-                "amount": p.amount_cents,
-                "tendered": p.tendered_cents,
-                "reference": p.reference,
-            }
-            for p in sale.payments
-        ],
-        "vat": [{"rate": v.rate, "gross": v.gross_cents, "vat": v.vat_cents} for v in sale.vat],
-        "stock_movements": movements,
-    }
+        )
+    return rows
+
+
+def payment_rows(total: Cents, payments: list[Payment]) -> list[dict[str, Any]]:
+    return [
+        {
+            "method": payment.method.value,
+            "amount_cents": applied,
+            "tendered_cents": payment.amount,
+            "reference": payment.reference,
+        }
+        for payment, applied in apply_sale_allocation(total, payments)
+    ]
 
 
 def load_sale(session, receipt_no: str) -> Sale:

@@ -26,6 +26,8 @@ from coopos.services import lookups
 from coopos.services.context import Context
 
 Item = tuple[str, Decimal | str | int]  # (barcode or sku, quantity)
+_INSERT_MOVEMENTS = insert(StockMovement.__table__)
+_MOVEMENT_COLUMNS = frozenset(StockMovement.__table__.c.keys())
 
 
 def movement_payload(row: dict[str, Any], sku: str) -> dict[str, Any]:
@@ -78,9 +80,9 @@ def write_movements(
     Returns their payloads (a sale puts them inside its own event instead)."""
     if not rows:
         return []
-    columns = {c.key for c in StockMovement.__table__.columns}
-    uow.session.execute(
-        insert(StockMovement), [{k: v for k, v in r.items() if k in columns} for r in rows]
+    uow.session.flush()
+    uow.connection.execute(
+        _INSERT_MOVEMENTS, [{k: v for k, v in r.items() if k in _MOVEMENT_COLUMNS} for r in rows]
     )
     payloads = [movement_payload(r, r["sku"]) for r in rows]
     uow.publish(events.STOCK_CHANGED, locations=sorted({r["location_code"] for r in rows}))

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from coopos.db.models import Product, Sale, SaleLine, SalePayment, SaleVat
+from coopos.db.models import Sale, SaleLine, User
 from coopos.domain import events
 from coopos.domain.errors import StateError, ValidationError
 from coopos.domain.money import Cents
@@ -27,9 +27,10 @@ from coopos.domain.sale import (
 from coopos.domain.stock import MovementReason
 from coopos.domain.vat import vat_breakdown
 from coopos.i18n import _
-from coopos.services import inventory, lookups, settings
-from coopos.services.checkout import Approver, SaleResult, load_sale, sale_number, sale_payload
+from coopos.services import lookups, settings
+from coopos.services.checkout import Approver, SaleResult, load_sale, sale_number
 from coopos.services.context import Context
+from coopos.services.documents import Document, ProductRef, write_document
 
 
 @dataclass(frozen=True)
@@ -150,22 +151,7 @@ def refund(
         originals = {ln.id: ln for ln in original.lines}
         prefix = settings.get(s, "device.prefix")
         receipt = sale_number(prefix, uow.next_value(f"receipt:{prefix}"))
-        doc = Sale(
-            receipt_no=receipt,
-            kind="refund",
-            refund_of_id=original.id,
-            location_id=shift.location_id,
-            shift_id=shift.id,
-            seller_id=user_id or approver.id,
-            created_utc=uow.stamp.utc,
-            created_local=uow.stamp.local,
-            gross_cents=0,
-            total_cents=0,
-            note=reason,
-        )
-        s.add(doc)
-        s.flush()
-        new_lines = []
+        rows = []
         for n, (line_id, qty) in enumerate(sorted(wanted.items()), start=1):
             info, src = by_id[line_id], originals[line_id]
             amount = refund_amount(info.sold, info.sold_net, info.refunded, info.refunded_net, qty)
@@ -177,91 +163,79 @@ def refund(
             commission = _pro_rata(
                 src.commission_cents, already["commission"], qty, info.sold, info.left
             )
-            row = SaleLine(
-                sale_id=doc.id,
-                line_no=n,
-                product_id=src.product_id,
-                sku=src.sku,
-                name=src.name,
-                unit=src.unit,
-                quantity_milli=-to_milli(qty),
-                list_price_cents=src.list_price_cents,
-                unit_price_cents=src.unit_price_cents,
-                vat_rate=src.vat_rate,
-                cooperative_id=src.cooperative_id,
-                cooperative_code=src.cooperative_code,
-                commission_bp=src.commission_bp,
-                gross_cents=-gross,
-                line_discount_cents=-line_disc,
-                order_discount_cents=-(gross - line_disc - amount),
-                net_cents=-amount,
-                commission_cents=-commission,
-                refund_of_line_id=src.id,
+            rows.append(
+                {
+                    "line_no": n,
+                    "product_id": src.product_id,
+                    "sku": src.sku,
+                    "name": src.name,
+                    "unit": src.unit,
+                    "quantity_milli": -to_milli(qty),
+                    "list_price_cents": src.list_price_cents,
+                    "unit_price_cents": src.unit_price_cents,
+                    "vat_rate": src.vat_rate,
+                    "cooperative_id": src.cooperative_id,
+                    "cooperative_code": src.cooperative_code,
+                    "commission_bp": src.commission_bp,
+                    "gross_cents": -gross,
+                    "line_discount_cents": -line_disc,
+                    "order_discount_cents": -(gross - line_disc - amount),
+                    "net_cents": -amount,
+                    "commission_cents": -commission,
+                    "refund_of_line_id": src.id,
+                    "refund_of_line_no": src.line_no,
+                }
             )
-            s.add(row)
-            new_lines.append(row)
-        s.flush()
-        doc.gross_cents = sum(ln.gross_cents for ln in new_lines)
-        doc.discount_cents = sum(
-            ln.line_discount_cents + ln.order_discount_cents for ln in new_lines
-        )
-        doc.order_discount_cents = sum(ln.order_discount_cents for ln in new_lines)
-        doc.total_cents = sum(ln.net_cents for ln in new_lines)
+        total = sum(r["net_cents"] for r in rows)
         method = method or _default_method(original)
-        s.add(
-            SalePayment(
-                sale_id=doc.id,
-                method=method.value,
-                amount_cents=doc.total_cents,
-                tendered_cents=doc.total_cents,
-            )
-        )
-        for vat in vat_breakdown((ln.vat_rate, ln.net_cents) for ln in new_lines):
-            s.add(SaleVat(sale_id=doc.id, rate=vat.rate, gross_cents=vat.gross, vat_cents=vat.vat))
-        s.flush()
-        location = shift.location
-        products = {
-            p.id: p
-            for p in s.execute(
-                select(Product).where(Product.id.in_({ln.product_id for ln in new_lines}))
-            ).scalars()
-        }
-        movements = inventory.write_movements(
-            uow,
-            [
-                inventory.movement_row(
-                    uow,
-                    products[ln.product_id],
-                    location,
-                    -from_milli(ln.quantity_milli),
-                    MovementReason.REFUND,
-                    user_id or approver.id,
-                    receipt,
-                    sale_id=doc.id,
-                )
-                for ln in new_lines
+        seller = s.get(User, user_id or approver.id)
+        doc = Document(
+            kind="refund",
+            receipt_no=receipt,
+            location_id=shift.location_id,
+            location_code=shift.location.code,
+            shift_id=shift.id,
+            shift_uuid=shift.uuid,
+            seller_id=seller.id,
+            seller_uuid=seller.uuid,
+            gross=sum(r["gross_cents"] for r in rows),
+            discount=sum(r["line_discount_cents"] + r["order_discount_cents"] for r in rows),
+            order_discount=sum(r["order_discount_cents"] for r in rows),
+            total=total,
+            note=reason,
+            refund_of_id=original.id,
+            refund_of_uuid=original.uuid,
+            lines=rows,
+            payments=[
+                {
+                    "method": method.value,
+                    "amount_cents": total,
+                    "tendered_cents": total,
+                    "reference": "",
+                }
             ],
-            emit=False,
+            vat=vat_breakdown((r["vat_rate"], r["net_cents"]) for r in rows),
         )
-        s.refresh(doc)
+        products = {r["product_id"]: ProductRef(r["product_id"], r["sku"]) for r in rows}
+        sale_id, payload = write_document(uow, doc, products, MovementReason.REFUND)
+        uow.outbox("refund.completed", payload)
         uow.publish(
             events.REFUND_COMPLETED,
-            sale_id=doc.id,
+            sale_id=sale_id,
             receipt_no=receipt,
             original=original.receipt_no,
         )
-        uow.publish(events.STOCK_CHANGED, location=location.code)
-        uow.outbox("refund.completed", sale_payload(doc, shift.uuid, location.code, movements))
+        uow.publish(events.STOCK_CHANGED, location=doc.location_code)
         uow.audit(
             "refund",
             approver.id,
             receipt=receipt,
             original=original.receipt_no,
-            amount=-doc.total_cents,
+            amount=-total,
             method=method.value,
             reason=reason,
         )
-        return SaleResult(doc.id, doc.uuid, receipt, doc.total_cents, doc.total_cents, 0)
+        return SaleResult(sale_id, doc.uuid, receipt, total, total, 0)
 
 
 def _already(session, line_id: int) -> dict[str, int]:

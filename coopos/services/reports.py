@@ -138,21 +138,36 @@ def _by_time(session, start, end, title, by) -> Table:
 
 
 def _by_line_group(session, start, end, title, by) -> Table:
-    if by == "product":
-        keys = (SaleLine.sku, func.max(SaleLine.name))
-        group = (SaleLine.sku,)
-    else:
-        keys = (SaleLine.cooperative_code, func.coalesce(Cooperative.name_fr, Cooperative.name_ar))
-        group = (SaleLine.cooperative_code,)
-    stmt = select(
-        *keys,
+    sums = (
         func.sum(SaleLine.quantity_milli),
         func.sum(SaleLine.net_cents),
         func.sum(SaleLine.commission_cents),
-    ).join(Sale, Sale.id == SaleLine.sale_id)
-    if by == "cooperative":
-        stmt = stmt.join(Cooperative, Cooperative.id == SaleLine.cooperative_id)
-    stmt = _period(stmt.group_by(*group).order_by(*group), start, end)
+    )
+    if by == "product":
+        stmt = select(SaleLine.sku, func.max(SaleLine.name), *sums).join(
+            Sale, Sale.id == SaleLine.sale_id
+        )
+        stmt = _period(stmt.group_by(SaleLine.sku).order_by(SaleLine.sku), start, end)
+    else:
+        # Sum per cooperative first, then join the few names (not every line's).
+        grouped = select(
+            SaleLine.cooperative_id.label("cid"),
+            *(total.label(f"s{i}") for i, total in enumerate(sums)),
+        ).group_by(SaleLine.cooperative_id)
+        if start or end:  # lines carry no date: only a period needs their sales
+            grouped = _period(grouped.join(Sale, Sale.id == SaleLine.sale_id), start, end)
+        grouped = grouped.subquery()
+        stmt = (
+            select(
+                Cooperative.code,
+                func.coalesce(Cooperative.name_fr, Cooperative.name_ar),
+                grouped.c.s0,
+                grouped.c.s1,
+                grouped.c.s2,
+            )
+            .join(grouped, grouped.c.cid == Cooperative.id)
+            .order_by(Cooperative.code)
+        )
     rows = [
         {
             "code": code,

@@ -52,7 +52,9 @@ def change_pin(ctx: Context, user_id: int, new_pin: str, actor_id: int) -> None:
         uow.audit("pin_changed", actor_id, user=user.name)
 
 
-def set_active(ctx: Context, user_id: int, active: bool, actor_id: int) -> None:
+def set_active(
+    ctx: Context, user_id: int, active: bool, actor_id: int, new_pin: str | None = None
+) -> None:
     """Deactivate (or reactivate) a user; the last active admin cannot be deactivated."""
     with ctx.write() as uow:
         s = uow.session
@@ -63,6 +65,15 @@ def set_active(ctx: Context, user_id: int, active: bool, actor_id: int) -> None:
             ).all()
             if len(admins) <= 1:
                 raise ValidationError(_("The last admin cannot be deactivated."))
+        if active and not user.active:
+            # PINs are salted hashes: whether the old PIN now clashes with someone else's
+            # cannot be known, so a returning user gets a PIN checked like a new one.
+            if new_pin is None:
+                raise ValidationError(_("Give {name} a PIN to reactivate them.", name=user.name))
+            pin = check_pin_format(new_pin)
+            if _pin_taken(s, pin, except_id=user_id):
+                raise ValidationError(_("This PIN is already used by another user."))
+            user.pin_hash = hash_pin(pin)
         user.active = active
         uow.audit(
             "user_deactivated" if not active else "user_reactivated", actor_id, user=user.name

@@ -259,13 +259,17 @@ def test_first_run_creates_the_shop_and_admin(qapp, qtbot, tmp_path):
     assert win.pages.currentWidget() is win.login
     with ctx.read() as s:
         assert settings.get(s, "shop.ice") == "002345678000019"
+
     def opening_float():  # no shift is open yet: the app asks for the float
         from PySide6.QtWidgets import QApplication
 
         from ui.widgets.keypad import ValueDialog
 
-        [dialog] = [w for w in QApplication.topLevelWidgets()
-                    if isinstance(w, ValueDialog) and w.isVisible()]
+        [dialog] = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, ValueDialog) and w.isVisible()
+        ]
         dialog.field.setText("300")
         dialog.accept()
 

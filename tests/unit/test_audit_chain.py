@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 
+from coopos.db.models import AuditEntry
 from coopos.domain.audit import GENESIS, ChainEntry, canonical, entry_hash, first_broken
 from coopos.services import audit as audit_service
 
@@ -122,8 +123,10 @@ def test_several_entries_in_one_transaction_chain(ctx):
     with ctx.write() as uow:
         first = uow.audit("x", None, n=1)
         second = uow.audit("x", None, n=2)
-    assert second.seq == first.seq + 1
-    assert second.prev_hash == first.hash
+    assert second == first + 1
+    with ctx.read() as session:
+        one, two = (session.get(AuditEntry, seq) for seq in (first, second))
+    assert two.prev_hash == one.hash
     assert audit_service.verify(ctx).ok
 
 

@@ -220,7 +220,7 @@ class FairsScreen(QWidget):
         )
         hint.setWordWrap(True)
         layout.addWidget(set_role(hint, "muted"))
-        self.message = QLabel()
+        self.message = set_role(QLabel(), "banner")  # its box metrics from the start
         self.message.setObjectName("fairsMessage")
         self.message.setWordWrap(True)
         self.message.hide()

@@ -225,7 +225,7 @@ class ReportsScreen(QWidget):
         period.addWidget(self.grouping)
         layout.addLayout(period)
 
-        self.message = QLabel()
+        self.message = set_role(QLabel(), "banner")  # its box metrics from the start
         self.message.setObjectName("reportMessage")
         self.message.setWordWrap(True)
         self.message.hide()
@@ -318,7 +318,7 @@ class ReportsScreen(QWidget):
         except CooposError as exc:
             self.table = None
             self.model.set_table(Table("", []))
-            self.chart.set_bars([], empty=exc.message)
+            self.chart.set_bars([])  # the sentence above says why
             self.say(exc.message, error=True)
             self.buttons["export"].setEnabled(False)
             return

@@ -93,7 +93,7 @@ class SellScreen(QWidget):
         self.scan.returnPressed.connect(self.on_enter)
         self.scan.textEdited.connect(self.on_typed)
         left.addWidget(self.scan)
-        self.message = QLabel()
+        self.message = set_role(QLabel(), "banner")
         self.message.setObjectName("sellMessage")
         self.message.setWordWrap(True)
         self.message.hide()

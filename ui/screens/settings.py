@@ -106,9 +106,10 @@ class SettingsScreen(QWidget):
 
         # -- the save bar stays visible below the page ---------------------------------
         bar = QHBoxLayout()
-        self.message = QLabel()
+        self.message = set_role(QLabel(), "banner")  # its box metrics from the start
         self.message.setObjectName("settingsMessage")
         self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.hide()
         bar.addWidget(self.message, 1)
         bar.addStretch(0)  # keeps the buttons compact while there is no message
@@ -224,11 +225,6 @@ class SettingsScreen(QWidget):
         self.restore_button.clicked.connect(self.restore)
         buttons.addWidget(self.restore_button)
         layout.addLayout(buttons)
-        self.backup_status = wrap("")
-        self.backup_status.setObjectName("backupStatus")
-        self.backup_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.backup_status.hide()
-        layout.addWidget(self.backup_status)
         return box
 
     @staticmethod
@@ -287,9 +283,8 @@ class SettingsScreen(QWidget):
 
     # -- backups ----------------------------------------------------------------------------
     def backup_say(self, message: str, error: bool = False) -> None:
-        set_role(self.backup_status, "error" if error else "banner")
-        self.backup_status.setText(message)
-        self.backup_status.show()
+        # the message bar has the width for a long path (and the page never grows)
+        self.say(message, error)
 
     def choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(
@@ -413,6 +408,7 @@ class SettingsScreen(QWidget):
         )
         box.setObjectName("restoredBox")
         box.exec()
+        self.session.closing_for_restart = True  # keep the restored file as it is
         QApplication.closeAllWindows()
 
 

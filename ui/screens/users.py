@@ -48,10 +48,13 @@ COLUMNS = [
 class PinDialog(QDialog):
     """Add a user (name, role, PIN twice) or, given ``user``, change that user's PIN."""
 
-    def __init__(self, session: AppSession, user: User | None = None, parent=None):
+    def __init__(
+        self, session: AppSession, user: User | None = None, parent=None, reactivate: bool = False
+    ):
         super().__init__(parent)
         self.session = session
         self.user = user
+        self.reactivate = reactivate  # a returning user gets a PIN checked like a new one
         self.saved = False
         self.setObjectName("pinDialog" if user else "userDialog")
         title = _("New PIN for {name}", name=user.name) if user else _("Add a user")
@@ -148,6 +151,8 @@ class PinDialog(QDialog):
             users.create_user(
                 self.session.ctx, self.name.text(), self.role.currentData(), pin, approver.id
             )
+        elif self.reactivate:
+            users.set_active(self.session.ctx, self.user.id, True, approver.id, new_pin=pin)
         else:
             users.change_pin(self.session.ctx, self.user.id, pin, approver.id)
 
@@ -187,7 +192,7 @@ class UsersScreen(QWidget):
         )
         hint.setWordWrap(True)
         layout.addWidget(set_role(hint, "muted"))
-        self.message = QLabel()
+        self.message = set_role(QLabel(), "banner")  # its box metrics from the start
         self.message.setObjectName("usersMessage")
         self.message.setWordWrap(True)
         self.message.hide()
@@ -311,7 +316,12 @@ class UsersScreen(QWidget):
         )
         if approver is None:
             return
-        users.set_active(self.session.ctx, user.id, not user.active, approver.id)
+        if user.active:
+            users.set_active(self.session.ctx, user.id, False, approver.id)
+        else:
+            dialog = PinDialog(self.session, user, self, reactivate=True)
+            if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.saved:
+                return
         self.refresh()
         self.say(
             _("{name} was deactivated.", name=user.name)
