@@ -27,6 +27,7 @@ from pathlib import Path
 import datagen
 from common import Report, Result, fmt_time, machine_info, median, timed
 from sqlalchemy import func, select
+from ui_bench import bench_ui
 
 from coopos.db.models import Product, ProductBarcode, Shift, new_uuid
 from coopos.domain.audit import GENESIS, canonical, entry_hash
@@ -40,7 +41,7 @@ from coopos.services.checkout import Checkout, apply_sale_allocation, sale_numbe
 from coopos.services.context import Context
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SCENARIOS = ("checkout", "catalog", "reports", "import")
+SCENARIOS = ("checkout", "catalog", "reports", "import", "ui")
 
 
 @dataclass(frozen=True)
@@ -718,6 +719,7 @@ def main(argv: list[str] | None = None) -> int:
         "catalog": bench_catalog,
         "reports": bench_reports,
         "import": bench_import,
+        "ui": bench_ui,
     }
     try:
         for name in SCENARIOS:

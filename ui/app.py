@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from PySide6.QtCore import Qt
@@ -44,6 +45,10 @@ def run(args: argparse.Namespace) -> int:
     session = AppSession(ctx)
     window = MainWindow(session)
     window.show()
+    if os.environ.get("COOPOS_QUIT_WHEN_READY"):  # start-up benchmark and smoke checks
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, app.quit)
     code = app.exec()
     session.save_cart()
     session.bridge.close()

@@ -86,12 +86,11 @@ class IdleWatcher(QObject):
         else:
             self.timer.stop()
 
+    _INPUT = frozenset((QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin))
+
     def eventFilter(self, obj, event) -> bool:
-        if self.minutes > 0 and event.type() in (
-            QEvent.Type.KeyPress,
-            QEvent.Type.MouseButtonPress,
-            QEvent.Type.TouchBegin,
-        ):
+        # Called for every event of the application: keep it to one set lookup.
+        if event.type() in self._INPUT and self.minutes > 0:
             self.timer.start()
         return False
 

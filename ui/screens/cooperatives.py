@@ -35,7 +35,9 @@ from ui.screens.products import (
     MessageLine,
     add_shortcuts,
     direction_field,
+    error_label,
     form_layout,
+    ltr,
     touch_button,
 )
 from ui.session import AppSession
@@ -108,10 +110,7 @@ class CooperativeDialog(QDialog):
         box.setLayout(names)
         grid.addWidget(box, 0, 1)
 
-        self.error = set_role(QLabel(), "error")
-        self.error.setObjectName("cooperativeError")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label("cooperativeError")
         layout.addWidget(self.error)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -274,9 +273,9 @@ class CooperativesScreen(QWidget):
                     "code": c.code,
                     "name": f"{name}\n{second}" if second else name,
                     "name_tip": "\n".join(n for n in names.values() if n),
-                    "odco": c.odco_number,
-                    "ice": c.ice,
-                    "phone": c.phone,
+                    "odco": ltr(c.odco_number),
+                    "ice": ltr(c.ice),
+                    "phone": ltr(c.phone),
                     "city": c.city,
                     "commission": c.commission_bp,
                     "active": c.active,

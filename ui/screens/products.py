@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QLineEdit,
     QListWidget,
     QMessageBox,
@@ -44,6 +45,7 @@ from coopos.domain.errors import CooposError
 from coopos.domain.money import format_amount
 from coopos.domain.vat import VAT_RATES
 from coopos.i18n import N_, _, current_language, ngettext
+from coopos.i18n.formats import format_qty
 from coopos.services import catalog, inventory, lookups, products
 from coopos.services.catalog import CatalogImportError, ImportSummary
 from coopos.services.reports import Column, Table
@@ -77,6 +79,14 @@ def unit_label(unit: str) -> str:
         return _(UNIT_LABELS[Unit(unit)])
     except ValueError:
         return unit
+
+
+def ltr(text: str) -> str:
+    """Codes and phone numbers read left to right, also in an Arabic interface (a
+    left-to-right mark keeps ``+212 5 24 83 61 09`` from being reordered)."""
+    if text and QGuiApplication.layoutDirection() == Qt.LayoutDirection.RightToLeft:
+        return "\u200e" + text
+    return text
 
 
 def shorten(text: str, size: int) -> str:
@@ -122,6 +132,8 @@ class DataModel(TableModel):
                 return "" if value is None else f"{format_rate_bp(value)} %"
             if col.kind == "bool":
                 return _("Yes") if value else _("No")
+            if col.kind == "quantity" and value is not None:
+                return ltr(format_qty(value))  # "-37", also in Arabic
             if role == Qt.ItemDataRole.ToolTipRole:
                 return row.get(f"{col.key}_tip") or super().data(index, Qt.ItemDataRole.DisplayRole)
         if role == Qt.ItemDataRole.TextAlignmentRole and col.kind == "percent":
@@ -258,6 +270,7 @@ class MessageLine(QLabel):
         super().__init__(parent)
         self.setObjectName(name)
         self.setWordWrap(True)
+        self.setContentsMargins(8, 4, 8, 4)  # counted in the height, unlike CSS padding
         self.hide()
         self._timer = QTimer(self, singleShot=True, interval=10000)
         self._timer.timeout.connect(self.hide)
@@ -270,6 +283,16 @@ class MessageLine(QLabel):
             self._timer.stop()
         else:
             self._timer.start()
+
+
+def error_label(name: str) -> QLabel:
+    """A hidden one-sentence error line for a dialog."""
+    label = set_role(QLabel(), "error")
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setContentsMargins(8, 4, 8, 4)
+    label.hide()
+    return label
 
 
 def touch_button(text: str, name: str, slot, role: str | None = None) -> QPushButton:
@@ -307,9 +330,17 @@ class Form(QFormLayout):
         if len(args) == 2 and isinstance(args[0], str) and args[0]:
             label = QLabel(args[0])
             label.setAlignment(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter)
-            label.setMinimumHeight(args[1].sizeHint().height())
+            label.setMinimumHeight(row_height(args[1]))
             return super().addRow(label, args[1])
         return super().addRow(*args)
+
+
+def row_height(field: QWidget | QLayout) -> int:
+    if isinstance(field, QLayout):
+        widgets = (field.itemAt(i).widget() for i in range(field.count()))
+        return max((row_height(w) for w in widgets if w is not None), default=0)
+    field.ensurePolished()
+    return field.sizeHint().expandedTo(field.minimumSize()).height()
 
 
 def form_layout() -> QFormLayout:
@@ -396,7 +427,6 @@ class ProductDialog(QDialog):
         keypad = QPushButton(_("Keypad"))
         keypad.setObjectName("priceKeypad")
         keypad.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        keypad.setFixedHeight(self.price.sizeHint().height())
         keypad.clicked.connect(self.price_on_keypad)
         price_row.addWidget(keypad)
         left.addRow(_("Price (MAD, VAT included)"), price_row)
@@ -425,10 +455,7 @@ class ProductDialog(QDialog):
         box.setLayout(names)
         grid.addWidget(box, 0, 1)
 
-        self.error = set_role(QLabel(), "error")
-        self.error.setObjectName("productError")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label("productError")
         layout.addWidget(self.error)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -456,6 +483,8 @@ class ProductDialog(QDialog):
             self.price.setText(format_amount(product.price_cents))
             self._pick(self.vat, product.vat_rate)
         else:
+            self.cooperative.insertItem(0, _("Choose a cooperative"), "")
+            self.cooperative.setCurrentIndex(0)
             self._pick(self.vat, 20)
         self.sku.setFocus()
 
@@ -497,7 +526,8 @@ class ProductDialog(QDialog):
                 user_id=self.session.user.id if self.session.user else None,
             )
         except CooposError as exc:
-            self.error.setText(exc.message)
+            message = exc.message  # row rules speak in lower case ("line 3: the price...")
+            self.error.setText(message[:1].upper() + message[1:])
             self.error.show()
             return
         self.saved_id, self.saved_sku = product.id, product.sku
@@ -627,7 +657,7 @@ class ProductsScreen(QWidget):
             "name",
             lambda r: None if r["active"] else "muted",
             self,
-            caps={"category": 150, "cooperative": 110, "barcodes": 170},
+            caps={"category": 150, "cooperative": 110, "barcodes": 200},
         )
         self.table.setObjectName("productsTable")
         self.table.activated_row.connect(lambda _row: self.edit_product())
@@ -747,7 +777,7 @@ class ProductsScreen(QWidget):
                         "unit": unit_label(p.unit),
                         "price": p.price_cents,
                         "vat": p.vat_rate,
-                        "barcodes": short_list([b.barcode for b in p.barcodes]),
+                        "barcodes": ltr(short_list([b.barcode for b in p.barcodes])),
                         "barcodes_tip": "\n".join(b.barcode for b in p.barcodes),
                         "on_hand": stock.get(p.id, Decimal(0)),
                     }

@@ -49,7 +49,7 @@ GRID_LIMIT = 48
 class ProductTile(QToolButton):
     """A touch-sized product button whose name wraps instead of being cut."""
 
-    def __init__(self, name: str, price: str, cooperative: str, parent=None):
+    def __init__(self, parent=None):
         super().__init__(parent)
         set_role(self, "product")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -57,16 +57,25 @@ class ProductTile(QToolButton):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setSpacing(0)
-        title = QLabel(name)
-        title.setWordWrap(True)
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        footer = QLabel(f"<b>{price}</b> · <span style='color:#475569'>{cooperative}</span>")
-        footer.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        for label in (title, footer):
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.footer = QLabel()
+        self.footer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        for label in (self.title, self.footer):
             label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        layout.addWidget(title, 1)
-        layout.addWidget(footer)
-        self.name = name
+        layout.addWidget(self.title, 1)
+        layout.addWidget(self.footer)
+        self.product_id: int | None = None
+        self.name = ""
+
+    def show_product(self, product_id: int, sku: str, name: str, price: str, coop: str) -> None:
+        """Tiles are created once and reused: building widgets per keystroke is slow."""
+        self.product_id, self.name = product_id, name
+        self.title.setText(name)
+        self.footer.setText(f"<b>{price}</b> · <span style='color:#475569'>{coop}</span>")
+        self.setToolTip(f"{sku} · {coop}")
+        self.setObjectName(f"product_{sku}")
 
 
 class SellScreen(QWidget):
@@ -124,6 +133,17 @@ class SellScreen(QWidget):
         self.grid = QGridLayout(self.grid_host)
         self.grid.setSpacing(8)
         self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.tiles: list[ProductTile] = []
+        for i in range(GRID_LIMIT):
+            tile = ProductTile()
+            tile.clicked.connect(lambda _c=False, t=tile: self.add_product(t.product_id))
+            tile.hide()
+            self.grid.addWidget(tile, i // GRID_COLUMNS, i % GRID_COLUMNS)
+            self.tiles.append(tile)
+        self.no_match = set_role(QLabel(_("No product matches.")), "muted")
+        self.no_match.hide()
+        self.grid.addWidget(self.no_match, GRID_LIMIT, 0, 1, GRID_COLUMNS)
+        self._showing_hits = False
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.grid_host)
@@ -296,31 +316,30 @@ class SellScreen(QWidget):
                 limit=GRID_LIMIT,
             )
 
-    def show_products(self, items: list[Product]) -> None:
-        while self.grid.count():
-            widget = self.grid.takeAt(0).widget()
-            if widget:
-                widget.deleteLater()
+    def show_products(self, items: list[Product], hits: bool = False) -> None:
+        self._showing_hits = hits
         lang = current_language()
-        for i, product in enumerate(items[:GRID_LIMIT]):
-            tile = ProductTile(
-                pick_name(product.names, lang),
-                format_money(product.price_cents),
-                product.cooperative.code,
-            )
-            tile.setToolTip(f"{product.sku} · {product.cooperative.code}")
-            tile.setObjectName(f"product_{product.sku}")
-            tile.clicked.connect(lambda _c=False, pid=product.id: self.add_product(pid))
-            self.grid.addWidget(tile, i // GRID_COLUMNS, i % GRID_COLUMNS)
-        if not items:
-            empty = set_role(QLabel(_("No product matches.")), "muted")
-            self.grid.addWidget(empty, 0, 0)
+        for i, tile in enumerate(self.tiles):
+            if i < len(items):
+                p = items[i]
+                tile.show_product(
+                    p.id,
+                    p.sku,
+                    pick_name(p.names, lang),
+                    format_money(p.price_cents),
+                    p.cooperative.code,
+                )
+                tile.show()
+            elif tile.isVisible():
+                tile.hide()
+        self.no_match.setVisible(not items)
 
     # -- scanning and searching --------------------------------------------------------------
     def on_typed(self, text: str) -> None:
         text = text.strip()
         if not text:
-            self.show_products(self._filtered_products())
+            if self._showing_hits:
+                self.show_products(self._filtered_products())
             return
         if text.isdigit() and len(text) >= 6:
             return  # a scanner is typing a barcode: wait for Enter
@@ -329,7 +348,7 @@ class SellScreen(QWidget):
             for p in hits:  # load what the buttons show before the session closes
                 _touch = p.cooperative.code
         self._last_hits = hits
-        self.show_products(hits)
+        self.show_products(hits, hits=True)
 
     @guarded()
     def on_enter(self) -> None:
@@ -384,7 +403,7 @@ class SellScreen(QWidget):
                 return
         line = checkout.add_product_id(product_id, qty)
         self.select_line(line.line_id)
-        if not self.scan.text():
+        if self._showing_hits and not self.scan.text():  # back from search results
             self.show_products(self._filtered_products())
 
     # -- cart --------------------------------------------------------------------------------

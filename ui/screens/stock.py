@@ -34,7 +34,7 @@ from sqlalchemy import select
 from coopos.db.models import Product
 from coopos.domain.catalog import Unit, pick_name
 from coopos.domain.errors import CooposError, NotFoundError, ValidationError
-from coopos.domain.quantity import ONE, ZERO, quantity
+from coopos.domain.quantity import ONE, ZERO, format_quantity, quantity
 from coopos.domain.stock import MovementReason
 from coopos.i18n import N_, _, current_language, ngettext
 from coopos.i18n.formats import format_qty
@@ -47,6 +47,7 @@ from ui.screens.products import (
     DataTable,
     MessageLine,
     add_shortcuts,
+    error_label,
     form_layout,
     touch_button,
     touch_combo,
@@ -93,8 +94,7 @@ class LocationCombo(QComboBox):
         return self.currentData() or ""
 
 
-def swallow_enter(dialog: QDialog, event) -> bool:
-    """A scanner ends every code with Enter: it must never press a dialog's button."""
+def is_enter(event) -> bool:
     return event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
@@ -151,10 +151,7 @@ class ProductLines(QWidget):
         )
         self.scan.returnPressed.connect(self.on_enter)
         layout.addWidget(self.scan)
-        self.error = set_role(QLabel(), "error")
-        self.error.setObjectName("linesError")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label("linesError")
         layout.addWidget(self.error)
         self.table = QTableWidget(0, 3)
         self.table.setObjectName("linesTable")
@@ -302,7 +299,7 @@ class ProductLines(QWidget):
             prompt = _(
                 "{name}: weight or volume in {unit}", name=line.name, unit=unit_label(line.unit)
             )
-        initial = format_qty(line.qty, "en")
+        initial = format_quantity(line.qty)  # "1000", "1.250": what the keypad reads back
         if self.allow_zero:
             dialog = CountValueDialog(_("Quantity"), prompt, "quantity", initial, self)
             value = dialog.value if dialog.exec() == QDialog.DialogCode.Accepted else None
@@ -339,12 +336,13 @@ class ProductLines(QWidget):
             self.table.selectRow(current)
             self.table.scrollToItem(self.table.item(current, 0))
         self.table.blockSignals(False)
+        text = ngettext("{n} product", "{n} products", len(self.lines))
         pieces = sum((ln.qty for ln in self.lines if not ln.weighed), ZERO)
-        self.total.setText(
-            ngettext("{n} product", "{n} products", len(self.lines))
-            + " · "
-            + _("{pieces} pieces", pieces=format_qty(pieces))
-        )
+        if pieces:
+            text += " · " + ngettext(
+                "{count} piece", "{count} pieces", int(pieces), count=format_qty(pieces)
+            )
+        self.total.setText(text)
         has = bool(self.lines)
         for button in self.buttons.values():
             button.setEnabled(has)
@@ -378,10 +376,7 @@ class _StockDialog(QDialog):
         self.lines: ProductLines | None = None
 
     def add_buttons(self, confirm_label: str, confirm_name: str, slot) -> QPushButton:
-        self.error = set_role(QLabel(), "error")
-        self.error.setObjectName("dialogError")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label("dialogError")
         self.layout_.addWidget(self.error)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -408,7 +403,11 @@ class _StockDialog(QDialog):
             self.lines.focus()
 
     def keyPressEvent(self, event) -> None:
-        if swallow_enter(self, event):
+        """A scanner ends every code with Enter: it never presses a button here; in
+        another field Enter goes back to the scan field."""
+        if is_enter(event):
+            if self.lines is not None:
+                self.lines.focus()
             return
         super().keyPressEvent(event)
 
@@ -750,11 +749,16 @@ class AdjustDialog(_StockDialog):
         self.accept()
 
     def keyPressEvent(self, event) -> None:
-        if swallow_enter(self, event):
+        """Enter: product → quantity → note → adjust."""
+        if is_enter(event):
             if self.product.hasFocus():
                 self.quantity.setFocus()
+            elif self.quantity.hasFocus():
+                self.note.setFocus()
+            elif self.note.hasFocus():
+                self.adjust()
             return
-        super().keyPressEvent(event)
+        QDialog.keyPressEvent(self, event)
 
 
 def product_names(ctx, skus: list[str] | None = None) -> dict[str, str]:
