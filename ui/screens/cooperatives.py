@@ -15,9 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
-    QWidget,
 )
 
 from coopos.db.models import Cooperative
@@ -29,19 +27,20 @@ from coopos.services import products
 from coopos.services.products import CooperativeFields
 from coopos.services.reports import Column
 from ui.errors import guarded
-from ui.screens.products import (
-    LANGUAGE_NAMES,
+from ui.session import AppSession
+from ui.theme import set_role
+from ui.widgets.forms import (
+    BackOfficeScreen,
     DataTable,
-    MessageLine,
     add_shortcuts,
+    cancel_save_row,
     direction_field,
     error_label,
     form_layout,
     ltr,
+    names_box,
     touch_button,
 )
-from ui.session import AppSession
-from ui.theme import set_role
 
 
 class CooperativeDialog(QDialog):
@@ -95,35 +94,12 @@ class CooperativeDialog(QDialog):
         box.setLayout(left)
         grid.addWidget(box, 0, 0)
 
-        names = form_layout()
-        self.names: dict[str, QLineEdit] = {}
-        for lang in ("ar", "fr", "en", "zgh"):
-            field = direction_field(f"coopName_{lang}", lang)
-            field.setMaxLength(200)
-            field.setMinimumWidth(460)
-            self.names[lang] = field
-            names.addRow(_(LANGUAGE_NAMES[lang]), field)
-        hint = set_role(QLabel(_("A name in Arabic or French is required.")), "muted")
-        hint.setWordWrap(True)
-        names.addRow(hint)
-        box = QGroupBox(_("Names"))
-        box.setLayout(names)
+        box, self.names = names_box("coopName", _("A name in Arabic or French is required."), 460)
         grid.addWidget(box, 0, 1)
 
         self.error = error_label("cooperativeError")
         layout.addWidget(self.error)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        cancel = QPushButton(_("Cancel"))
-        cancel.setObjectName("cancelCooperative")
-        cancel.clicked.connect(self.reject)
-        buttons.addWidget(cancel)
-        save = set_role(QPushButton(_("Save")), "primary")
-        save.setObjectName("saveCooperative")
-        save.setDefault(True)
-        save.clicked.connect(self.save)
-        buttons.addWidget(save)
-        layout.addLayout(buttons)
+        layout.addLayout(cancel_save_row(self, "Cooperative", self.save))
 
         if coop is not None:
             self.version = coop.version
@@ -171,7 +147,7 @@ class CooperativeDialog(QDialog):
         self.accept()
 
 
-class CooperativesScreen(QWidget):
+class CooperativesScreen(BackOfficeScreen):
     def __init__(self, session: AppSession, parent=None):
         super().__init__(parent)
         self.session = session
@@ -189,15 +165,7 @@ class CooperativesScreen(QWidget):
             Column("active", N_("Active"), "bool"),
         ]
         layout = QVBoxLayout(self)
-        top = QHBoxLayout()
-        top.addWidget(set_role(QLabel(_("Cooperatives")), "title"))
-        top.addStretch(1)
-        self.count = set_role(QLabel(), "muted")
-        self.count.setObjectName("cooperativeCount")
-        top.addWidget(self.count)
-        layout.addLayout(top)
-        self.message = MessageLine("cooperativesMessage")
-        layout.addWidget(self.message)
+        self.build_header(layout, _("Cooperatives"), "cooperativeCount", "cooperativesMessage")
         filters = QHBoxLayout()
         self.search = QLineEdit()
         self.search.setObjectName("cooperativeSearch")
@@ -240,20 +208,6 @@ class CooperativesScreen(QWidget):
         self.table.selectionModel().selectionChanged.connect(self.update_buttons)
         session.bridge.catalog_changed.connect(self.on_changed)
         self.refresh()
-
-    def report_error(self, message: str) -> None:
-        self.message.say(message, error=True)
-
-    def on_changed(self) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._dirty = True
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._dirty:
-            self.refresh()
 
     @guarded()
     def refresh(self, *_args) -> None:

@@ -10,351 +10,61 @@ shared by the cooperatives and stock screens."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QFileDialog,
-    QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLayout,
     QLineEdit,
     QListWidget,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
-    QWidget,
 )
 
 from coopos.db.models import Product
-from coopos.domain.catalog import Unit, format_rate_bp, pick_name
+from coopos.domain.catalog import Unit, pick_name
 from coopos.domain.errors import CooposError
 from coopos.domain.money import format_amount
 from coopos.domain.vat import VAT_RATES
 from coopos.i18n import N_, _, current_language, ngettext
-from coopos.i18n.formats import format_qty
 from coopos.services import catalog, inventory, lookups, products
 from coopos.services.catalog import CatalogImportError, ImportSummary
-from coopos.services.reports import Column, Table
+from coopos.services.reports import Column
 from ui.errors import guarded
-from ui.models import RIGHT, TableModel
 from ui.session import AppSession
-from ui.theme import DANGER, set_role
+from ui.theme import set_role
 from ui.widgets.approval import approve
+from ui.widgets.forms import (
+    CATALOG_FILES,
+    BackOfficeScreen,
+    DataModel,
+    DataTable,
+    MessageLine,
+    add_shortcuts,
+    cancel_save_row,
+    direction_field,
+    error_label,
+    form_layout,
+    ltr,
+    names_box,
+    short_list,
+    shorten,
+    touch_button,
+    touch_combo,
+    unit_label,
+)
 from ui.widgets.keypad import ask_value
 from ui.workers import run_with_progress
-
-UNIT_LABELS = {
-    Unit.PIECE: N_("piece"),
-    Unit.KG: N_("kg"),
-    Unit.G: N_("g"),
-    Unit.L: N_("l"),
-    Unit.ML: N_("ml"),
-}
-TONES = {"muted": "#64748b", "danger": DANGER, "good": "#15803d"}
-LANGUAGE_NAMES = {
-    "ar": N_("Name in Arabic"),
-    "fr": N_("Name in French"),
-    "en": N_("Name in English"),
-    "zgh": N_("Name in Tamazight"),
-}
-CATALOG_FILES = N_("Catalog files (*.csv *.xlsx)")
-
-
-def unit_label(unit: str) -> str:
-    try:
-        return _(UNIT_LABELS[Unit(unit)])
-    except ValueError:
-        return unit
-
-
-def ltr(text: str) -> str:
-    """Codes and phone numbers read left to right, also in an Arabic interface (a
-    left-to-right mark keeps ``+212 5 24 83 61 09`` from being reordered)."""
-    if text and QGuiApplication.layoutDirection() == Qt.LayoutDirection.RightToLeft:
-        return "\u200e" + text
-    return text
-
-
-def shorten(text: str, size: int) -> str:
-    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
-
-
-def short_list(items: list[str]) -> str:
-    """The first item, and how many more: ``6111042001024 (+1)``."""
-    if len(items) <= 1:
-        return items[0] if items else ""
-    return _("{first} (+{more})", first=items[0], more=len(items) - 1)
-
-
-# -- shared: a sortable read-only table ---------------------------------------------------
-
-
-class DataModel(TableModel):
-    """A ``TableModel`` with row colours (archived, negative...), a numeric sort key,
-    tooltips and two more column kinds: ``percent`` (basis points) and ``bool``."""
-
-    SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-
-    def __init__(
-        self,
-        columns: list[Column] | tuple[Column, ...],
-        tone: Callable[[dict], str | None] | None = None,
-        parent=None,
-    ):
-        super().__init__(Table("", list(columns)), parent)
-        self.tone = tone
-
-    def set_rows(self, rows: list[dict[str, Any]]) -> None:
-        self.set_table(Table("", self.table.columns, rows))
-
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.table.rows):
-            return None
-        col = self.table.columns[index.column()]
-        row = self.table.rows[index.row()]
-        value = row.get(col.key)
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            if col.kind == "percent":
-                return "" if value is None else f"{format_rate_bp(value)} %"
-            if col.kind == "bool":
-                return _("Yes") if value else _("No")
-            if col.kind == "quantity" and value is not None:
-                return ltr(format_qty(value))  # "-37", also in Arabic
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return row.get(f"{col.key}_tip") or super().data(index, Qt.ItemDataRole.DisplayRole)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col.kind == "percent":
-            return RIGHT
-        if role == Qt.ItemDataRole.ForegroundRole and self.tone is not None:
-            tone = self.tone(row)
-            return QBrush(QColor(TONES[tone])) if tone else None
-        if role == self.SORT_ROLE:
-            if isinstance(value, bool):
-                return int(value)
-            if isinstance(value, int | Decimal | float):
-                return float(value)
-            return str(value or "").casefold()
-        return super().data(index, role)
-
-
-class DataTable(QTableView):
-    """Rows of dicts under ``columns``: one row selected at a time, sortable by a click
-    on a header, touch-high rows; double-click or Enter emits ``activated_row``.
-
-    The ``stretch`` column takes the room left; the others fit their content (once, when
-    the first rows arrive) up to ``caps[key]`` or ``CAP`` pixels, and elide beyond."""
-
-    activated_row = Signal(dict)
-    CAP = 200
-
-    def __init__(
-        self,
-        columns: list[Column] | tuple[Column, ...],
-        stretch: str,
-        tone: Callable[[dict], str | None] | None = None,
-        parent=None,
-        caps: dict[str, int] | None = None,
-        row_height: int = 40,
-        reserve: dict[str, str] | None = None,
-    ):
-        super().__init__(parent)
-        self.stretch = stretch
-        self.caps = caps or {}
-        self.reserve = reserve or {}  # key: a text the column must have room for
-        self._fitted = False
-        self.data_model = DataModel(columns, tone, self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.data_model)
-        self.proxy.setSortRole(DataModel.SORT_ROLE)
-        self.setModel(self.proxy)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setAlternatingRowColors(True)
-        self.setWordWrap(False)
-        self.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.verticalHeader().hide()
-        self.verticalHeader().setDefaultSectionSize(row_height)
-        header = self.horizontalHeader()
-        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        header.setSortIndicatorShown(True)
-        self.setSortingEnabled(True)
-        self.proxy.sort(-1)
-        for i, col in enumerate(columns):
-            header.setSectionResizeMode(
-                i,
-                QHeaderView.ResizeMode.Stretch
-                if col.key == stretch
-                else QHeaderView.ResizeMode.Interactive,
-            )
-        self.doubleClicked.connect(self._activated)
-
-    @property
-    def rows(self) -> list[dict[str, Any]]:
-        return self.data_model.table.rows
-
-    def set_rows(self, rows: list[dict[str, Any]], keep: str | None = None) -> None:
-        """Show ``rows``; with ``keep`` (a key) the selected row stays selected."""
-        selected = self.selected_row()
-        self.data_model.set_rows(rows)
-        if rows and not self._fitted:
-            self.fit_columns()
-        if keep and selected is not None:
-            self.select_where(keep, selected.get(keep))
-
-    def fit_columns(self) -> None:
-        self._fitted = True
-        for i, col in enumerate(self.data_model.table.columns):
-            if col.key != self.stretch and not self.isColumnHidden(i):
-                self.resizeColumnToContents(i)
-                width = min(self.columnWidth(i), self.caps.get(col.key, self.CAP))
-                if col.key in self.reserve:
-                    width = max(
-                        width, self.fontMetrics().horizontalAdvance(self.reserve[col.key]) + 16
-                    )
-                self.setColumnWidth(i, width)
-
-    def selected_row(self) -> dict[str, Any] | None:
-        model = self.selectionModel()
-        picked = model.selectedRows() if model else []
-        if not picked:
-            return None
-        row = self.proxy.mapToSource(picked[0]).row()
-        return self.rows[row] if 0 <= row < len(self.rows) else None
-
-    def select_where(self, key: str, value: Any) -> bool:
-        for i, row in enumerate(self.rows):
-            if row.get(key) == value:
-                index = self.proxy.mapFromSource(self.data_model.index(i, 0))
-                self.selectRow(index.row())
-                self.scrollTo(index)
-                return True
-        return False
-
-    def display(self, row: int, key: str) -> str:
-        """The text shown in source row ``row`` under column ``key`` (for tests)."""
-        columns = [c.key for c in self.data_model.table.columns]
-        index = self.data_model.index(row, columns.index(key))
-        return self.data_model.data(index) or ""
-
-    def _activated(self, index: QModelIndex) -> None:
-        row = self.proxy.mapToSource(index).row()
-        if 0 <= row < len(self.rows):
-            self.activated_row.emit(self.rows[row])
-
-    def keyPressEvent(self, event) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self._activated(self.currentIndex())
-            return
-        super().keyPressEvent(event)
-
-
-class MessageLine(QLabel):
-    """A one-sentence message under a screen's title: information fades after a while,
-    an error stays until the next action."""
-
-    def __init__(self, name: str, parent=None):
-        super().__init__(parent)
-        self.setObjectName(name)
-        self.setWordWrap(True)
-        self.setContentsMargins(8, 4, 8, 4)  # counted in the height, unlike CSS padding
-        self.hide()
-        self._timer = QTimer(self, singleShot=True, interval=10000)
-        self._timer.timeout.connect(self.hide)
-
-    def say(self, message: str, error: bool = False) -> None:
-        set_role(self, "error" if error else "banner")
-        self.setText(message)
-        self.show()
-        if error:
-            self._timer.stop()
-        else:
-            self._timer.start()
-
-
-def error_label(name: str) -> QLabel:
-    """A hidden one-sentence error line for a dialog."""
-    label = set_role(QLabel(), "error")
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    label.setContentsMargins(8, 4, 8, 4)
-    label.hide()
-    return label
-
-
-def touch_button(text: str, name: str, slot, role: str | None = None) -> QPushButton:
-    button = QPushButton(text)
-    button.setObjectName(name)
-    button.clicked.connect(slot)
-    if role:
-        set_role(button, role)
-    return button
-
-
-def add_shortcuts(widget: QWidget, pairs: list[tuple[str, Callable[[], Any]]]) -> None:
-    for keys, slot in pairs:
-        shortcut = QShortcut(QKeySequence(keys), widget)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(slot)
-
-
-def direction_field(name: str, language: str = "") -> QLineEdit:
-    """A text field; Arabic ones are right-to-left, the others left-to-right whatever the
-    language of the interface (codes, Latin and Tifinagh names)."""
-    field = QLineEdit()
-    field.setObjectName(name)
-    rtl = language == "ar"
-    field.setLayoutDirection(
-        Qt.LayoutDirection.RightToLeft if rtl else Qt.LayoutDirection.LeftToRight
-    )
-    return field
-
-
-class Form(QFormLayout):
-    """A form whose labels are centred on their (touch-high) fields."""
-
-    def addRow(self, *args):
-        if len(args) == 2 and isinstance(args[0], str) and args[0]:
-            label = QLabel(args[0])
-            label.setAlignment(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter)
-            label.setMinimumHeight(row_height(args[1]))
-            return super().addRow(label, args[1])
-        return super().addRow(*args)
-
-
-def row_height(field: QWidget | QLayout) -> int:
-    if isinstance(field, QLayout):
-        widgets = (field.itemAt(i).widget() for i in range(field.count()))
-        return max((row_height(w) for w in widgets if w is not None), default=0)
-    field.ensurePolished()
-    return field.sizeHint().expandedTo(field.minimumSize()).height()
-
-
-def form_layout() -> QFormLayout:
-    return Form()
-
-
-def touch_combo(name: str = "") -> QComboBox:
-    """A combo box as high as the line edits, for fingers."""
-    combo = QComboBox()
-    combo.setMinimumHeight(40)
-    if name:
-        combo.setObjectName(name)
-    return combo
-
 
 # -- the product dialog ---------------------------------------------------------------------
 
@@ -440,35 +150,14 @@ class ProductDialog(QDialog):
         grid.addWidget(box, 0, 0)
 
         # -- right: the names in four languages -----------------------------------------------
-        names = form_layout()
-        self.names: dict[str, QLineEdit] = {}
-        for code in ("ar", "fr", "en", "zgh"):
-            field = direction_field(f"productName_{code}", code)
-            field.setMaxLength(200)
-            field.setMinimumWidth(380)
-            self.names[code] = field
-            names.addRow(_(LANGUAGE_NAMES[code]), field)
-        hint = set_role(QLabel(_("At least one name; the others fall back to it.")), "muted")
-        hint.setWordWrap(True)
-        names.addRow(hint)
-        box = QGroupBox(_("Names"))
-        box.setLayout(names)
+        box, self.names = names_box(
+            "productName", _("At least one name; the others fall back to it."), 380
+        )
         grid.addWidget(box, 0, 1)
 
         self.error = error_label("productError")
         layout.addWidget(self.error)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        cancel = QPushButton(_("Cancel"))
-        cancel.setObjectName("cancelProduct")
-        cancel.clicked.connect(self.reject)
-        buttons.addWidget(cancel)
-        save = set_role(QPushButton(_("Save")), "primary")
-        save.setObjectName("saveProduct")
-        save.setDefault(True)
-        save.clicked.connect(self.save)
-        buttons.addWidget(save)
-        layout.addLayout(buttons)
+        layout.addLayout(cancel_save_row(self, "Product", self.save))
 
         if product is not None:
             self.version = product.version
@@ -595,7 +284,7 @@ def summary_text(summary: ImportSummary) -> str:
 # -- the screen ------------------------------------------------------------------------------
 
 
-class ProductsScreen(QWidget):
+class ProductsScreen(BackOfficeScreen):
     COLUMNS = (
         Column("sku", N_("SKU")),
         Column("name", N_("Name")),
@@ -618,15 +307,7 @@ class ProductsScreen(QWidget):
         self.last_export: int | None = None
         self._dirty = False
         layout = QVBoxLayout(self)
-        top = QHBoxLayout()
-        top.addWidget(set_role(QLabel(_("Products")), "title"))
-        top.addStretch(1)
-        self.count = set_role(QLabel(), "muted")
-        self.count.setObjectName("productCount")
-        top.addWidget(self.count)
-        layout.addLayout(top)
-        self.message = MessageLine("productsMessage")
-        layout.addWidget(self.message)
+        self.build_header(layout, _("Products"), "productCount", "productsMessage")
 
         filters = QHBoxLayout()
         self.search = QLineEdit()
@@ -699,9 +380,6 @@ class ProductsScreen(QWidget):
         self.refresh()
 
     # -- feedback --------------------------------------------------------------------------
-    def report_error(self, message: str) -> None:
-        self.message.say(message, error=True)
-
     def say(self, message: str) -> None:
         self.message.say(message)
 
@@ -713,17 +391,6 @@ class ProductsScreen(QWidget):
     def on_catalog_changed(self) -> None:
         self.reload_filters()
         self.on_changed()
-
-    def on_changed(self) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._dirty = True
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._dirty:
-            self.refresh()
 
     def reload_filters(self) -> None:
         lang = current_language()

@@ -43,9 +43,12 @@ from coopos.services.checkout import Approver
 from coopos.services.inventory import CountLine
 from coopos.services.reports import Column
 from ui.errors import guarded
-from ui.screens.products import (
+from ui.session import AppSession
+from ui.theme import set_role
+from ui.widgets.approval import approve
+from ui.widgets.forms import (
+    BackOfficeScreen,
     DataTable,
-    MessageLine,
     add_shortcuts,
     error_label,
     form_layout,
@@ -53,9 +56,6 @@ from ui.screens.products import (
     touch_combo,
     unit_label,
 )
-from ui.session import AppSession
-from ui.theme import set_role
-from ui.widgets.approval import approve
 from ui.widgets.keypad import ValueDialog, ask_value
 
 ALL = "*"
@@ -777,7 +777,7 @@ def product_names(ctx, skus: list[str] | None = None) -> dict[str, str]:
 # -- the screen ------------------------------------------------------------------------------
 
 
-class StockScreen(QWidget):
+class StockScreen(BackOfficeScreen):
     COLUMNS = (
         Column("location", N_("Location")),
         Column("sku", N_("SKU")),
@@ -795,15 +795,7 @@ class StockScreen(QWidget):
         self._dirty = False
         self._rows: list[dict[str, Any]] = []
         layout = QVBoxLayout(self)
-        top = QHBoxLayout()
-        top.addWidget(set_role(QLabel(_("Stock")), "title"))
-        top.addStretch(1)
-        self.count = set_role(QLabel(), "muted")
-        self.count.setObjectName("stockCount")
-        top.addWidget(self.count)
-        layout.addLayout(top)
-        self.message = MessageLine("stockMessage")
-        layout.addWidget(self.message)
+        self.build_header(layout, _("Stock"), "stockCount", "stockMessage")
 
         filters = QHBoxLayout()
         filters.addWidget(QLabel(_("Location")))
@@ -855,20 +847,6 @@ class StockScreen(QWidget):
         self.reload_locations()
 
     # -- feedback -----------------------------------------------------------------------------
-    def report_error(self, message: str) -> None:
-        self.message.say(message, error=True)
-
-    def on_changed(self) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._dirty = True
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._dirty:
-            self.refresh()
-
     # -- data ---------------------------------------------------------------------------------
     def reload_locations(self) -> None:
         current = self.location_filter.currentData() or till_location(self.session)
