@@ -214,3 +214,14 @@ def test_locations(cli):
     code, out, _ = cli("location", "list")
     assert "Moussem des roses (Kelaat M'Gouna)" in out and "SIAM-STAND" in out
     assert cli("stock", "receive", "--item", "SAF-1G:3", "--location", "moussem")[0] == 0
+
+
+def test_no_screen_is_one_clear_sentence(tmp_path, capsys, monkeypatch):
+    from ui import launcher
+
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(launcher.sys, "platform", "linux")
+    assert launcher.main(["--db", str(tmp_path / "x.db")]) == 1
+    err = capsys.readouterr().err
+    assert "No screen was found" in err and len(err.strip().splitlines()) == 1
