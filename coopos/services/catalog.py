@@ -497,6 +497,12 @@ def reindex_all(ctx: Context) -> int:
 # -- search ---------------------------------------------------------------------------------
 
 
+_SEARCH_RANKED = text(
+    "SELECT rowid FROM product_search WHERE product_search MATCH :q ORDER BY rank LIMIT :n"
+)
+_SEARCH_SHORT = text("SELECT rowid FROM product_search WHERE product_search MATCH :q LIMIT :n")
+
+
 @dataclass(frozen=True)
 class SearchHit:
     product: Product
@@ -518,13 +524,14 @@ def search(
     words = normalise(query).split()
     if words:
         match = " ".join(f'"{w}"*' for w in words)
+        # One or two letters match most of a big catalog: bm25-ranking all of them costs
+        # tens of ms per keystroke, so take candidates unranked and let our own rule
+        # (names starting with the query first) order them.
+        short = len("".join(words)) < 3
         ids = [
             r[0]
             for r in session.execute(
-                text(
-                    "SELECT rowid FROM product_search WHERE product_search MATCH :q "
-                    "ORDER BY rank LIMIT :n"
-                ),
+                _SEARCH_SHORT if short else _SEARCH_RANKED,
                 {"q": match, "n": max(limit * 4, 200)},
             )
         ]
