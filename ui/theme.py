@@ -4,7 +4,6 @@ Only logical properties are used (no left/right), so right-to-left needs no chan
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 TOUCH = 56  # minimum height of a touch target, in pixels
@@ -54,10 +53,10 @@ QHeaderView::section {{ padding: 6px; font-weight: bold; }}
 
 
 def apply(app: QApplication) -> None:
+    from ui.fonts import apply_fonts
+
     app.setStyle("Fusion")
-    font = QFont(app.font())
-    font.setPointSize(11)
-    app.setFont(font)
+    apply_fonts(app, 11)
     app.setStyleSheet(STYLE)
 
 
