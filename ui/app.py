@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QLibraryInfo, Qt, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from coopos.cli.base import db_path
@@ -16,11 +16,25 @@ from coopos.services.context import Context
 from ui import theme
 from ui.errors import install_excepthook
 
+_qt_translator: QTranslator | None = None
+
 
 def apply_language(app: QApplication, language: str) -> None:
-    """Switch the language; Arabic turns the whole app right-to-left."""
+    """Switch the language: our catalog, Qt's own texts (Yes, No, Cancel... from the
+    ``qtbase_*.qm`` files shipped with PySide6), and the layout direction (Arabic turns
+    the whole app right-to-left)."""
+    global _qt_translator
     set_language(language)
-    rtl = current_language() == "ar"
+    language = current_language()
+    if _qt_translator is not None:
+        app.removeTranslator(_qt_translator)
+        _qt_translator = None
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if language != "en" and translator.load(f"qtbase_{language}", folder):
+        app.installTranslator(translator)
+        _qt_translator = translator
+    rtl = language == "ar"
     app.setLayoutDirection(
         Qt.LayoutDirection.RightToLeft if rtl else Qt.LayoutDirection.LeftToRight
     )
