@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from coopos.cli.base import db_path
 from coopos.i18n import current_language, set_language
+from coopos.i18n.formats import use_arabic_digits
 from coopos.services import settings
 from coopos.services.context import Context
 from ui import theme
@@ -56,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     ctx = Context.open(db_path(args))
     with ctx.read() as s:
         apply_language(app, getattr(args, "lang", None) or settings.get(s, "language"))
+        use_arabic_digits(bool(settings.get(s, "arabic_digits")))
     session = AppSession(ctx)
     window = MainWindow(session)
     window.show()

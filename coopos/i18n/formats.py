@@ -18,6 +18,8 @@ LOCALES = {"ar": "ar_MA", "fr": "fr_MA", "zgh": "zgh", "en": "en_GB"}
 _PATTERNS = {"en": "#,##0.00\u00a0¤", "zgh": "#,##0.00\u00a0¤"}
 
 _arabic_digits = False
+# Babel's "arab" numbering system changes the separators (٬ ٫) but keeps Latin digits.
+_TO_ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
 def use_arabic_digits(on: bool) -> None:
@@ -33,21 +35,27 @@ def _numbering(language: str) -> str:
     return "arab" if _arabic_digits and language == "ar" else "latn"
 
 
+def _digits(text: str, language: str) -> str:
+    return text.translate(_TO_ARABIC_INDIC) if _numbering(language) == "arab" else text
+
+
 def format_money(cents: int, language: str | None = None) -> str:
     language = language or current_language()
     value = Decimal(cents) / 100
-    return format_currency(
+    text = format_currency(
         value,
         "MAD",
         format=_PATTERNS.get(language),
         locale=locale_of(language),
         numbering_system=_numbering(language),
     )
+    return _digits(text, language)
 
 
 def format_number(value: Decimal | int, language: str | None = None) -> str:
     language = language or current_language()
-    return format_decimal(value, locale=locale_of(language), numbering_system=_numbering(language))
+    text = format_decimal(value, locale=locale_of(language), numbering_system=_numbering(language))
+    return _digits(text, language)
 
 
 def format_qty(qty: Decimal, language: str | None = None) -> str:
@@ -56,9 +64,10 @@ def format_qty(qty: Decimal, language: str | None = None) -> str:
     value = Decimal(text)
     language = language or current_language()
     pattern = "#,##0" if value == value.to_integral_value() else "#,##0.000"
-    return format_decimal(
+    text = format_decimal(
         value, format=pattern, locale=locale_of(language), numbering_system=_numbering(language)
     )
+    return _digits(text, language)
 
 
 def format_local_time(local_iso: str, language: str | None = None) -> str:

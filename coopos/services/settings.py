@@ -21,6 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "receipt.header": "",
     "receipt.footer": "",
     "language": "fr",
+    "arabic_digits": False,  # ١٢٣ instead of 123 in Arabic amounts, dates and receipts
     "device.prefix": "T01",
     "device.location": "SHOP",
     # Sellers may give up to this discount without a manager (basis points of the line).

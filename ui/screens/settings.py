@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -174,6 +175,9 @@ class SettingsScreen(QWidget):
         for code, name in LANGUAGES:
             self.language.addItem(name, code)
         form.addRow(_("Shop language"), self.language)
+        self.arabic_digits = QCheckBox(_("Arabic-Indic digits in Arabic (١٢٣ rather than 123)"))
+        self.arabic_digits.setObjectName("arabicDigits")
+        form.addRow(self.arabic_digits)
         form.addRow(
             wrap(
                 _(
@@ -249,6 +253,7 @@ class SettingsScreen(QWidget):
         self.footer.setPlainText(values.get("receipt.footer") or "")
         index = self.language.findData(values.get("language") or "fr")
         self.language.setCurrentIndex(max(index, 0))
+        self.arabic_digits.setChecked(bool(values.get("arabic_digits")))
         self.idle.setValue(int(values.get("idle_lock_minutes") or 0))
         self.discount.setText(format_rate_bp(int(values.get("discount.seller_limit_bp") or 0)))
         self.backup_folder.setText(values.get("backup.folder") or "")
@@ -258,6 +263,7 @@ class SettingsScreen(QWidget):
         values["receipt.header"] = self.header.toPlainText().strip()
         values["receipt.footer"] = self.footer.toPlainText().strip()
         values["language"] = self.language.currentData()
+        values["arabic_digits"] = self.arabic_digits.isChecked()
         values["idle_lock_minutes"] = self.idle.value()
         values["discount.seller_limit_bp"] = parse_rate_bp(self.discount.text().strip() or "0")
         values["backup.folder"] = self.backup_folder.text().strip()
