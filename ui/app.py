@@ -60,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
         use_arabic_digits(bool(settings.get(s, "arabic_digits")))
     session = AppSession(ctx)
     window = MainWindow(session)
+    screen = app.primaryScreen()
+    if screen is not None:  # fits even where no window manager maximizes it
+        window.setGeometry(screen.availableGeometry())
     window.showMaximized()  # a till uses the whole screen
     if os.environ.get("COOPOS_QUIT_WHEN_READY"):  # start-up benchmark and smoke checks
         from PySide6.QtCore import QTimer

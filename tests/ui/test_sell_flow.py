@@ -279,3 +279,35 @@ def test_first_run_creates_the_shop_and_admin(qapp, qtbot, tmp_path):
     qtbot.waitUntil(session.shift_open, timeout=3000)
     session.bridge.close()
     ctx.close()
+
+
+def test_keyboard_shortcuts_work_from_the_scan_field(window, qtbot, demo, users):
+    """The scan field keeps the focus: the documented keys must work from there."""
+    from PySide6.QtCore import Qt
+
+    open_shift(demo, users)
+    login(window, qtbot, "1111")
+    field = find(window, QLineEdit, "scanInput")
+    for code in ("SAF-1G", "ARG-OIL-250", "HON-THY-500"):
+        scan(window, qtbot, code)
+    assert field.hasFocus()
+    qtbot.keyClick(field, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert [ln.sku for ln in window.session.checkout.lines] == ["SAF-1G", "ARG-OIL-250"]
+    assert field.text() == ""  # and the field did not undo its own text instead
+    qtbot.keyClick(field, Qt.Key.Key_Delete)  # empty field: removes the selected line
+    assert [ln.sku for ln in window.session.checkout.lines] == ["SAF-1G"]
+    field.setText("abc")
+    qtbot.keyClick(field, Qt.Key.Key_Home)
+    qtbot.keyClick(field, Qt.Key.Key_Delete)  # text in the field: edits the text
+    assert field.text() == "bc" and len(window.session.checkout.lines) == 1
+    qtbot.keyClick(field, Qt.Key.Key_Escape)
+    assert field.text() == ""
+    opened = []
+    later(
+        lambda: (
+            opened.append(active_dialog("paymentDialog").objectName()),
+            active_dialog("paymentDialog").reject(),
+        )
+    )
+    qtbot.keyClick(field, Qt.Key.Key_F12)
+    assert opened == ["paymentDialog"]

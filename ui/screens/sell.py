@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -44,6 +44,21 @@ from ui.widgets.keypad import ask_value
 
 GRID_COLUMNS = 3
 GRID_LIMIT = 48
+
+
+class ScanField(QLineEdit):
+    """The scan field always has the focus, so it must leave the sell screen's keys to
+    the screen: a line edit takes Ctrl+Z (undo its text) and Delete for itself."""
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride:
+            keys = QKeySequence(event.keyCombination())
+            undo = keys == QKeySequence("Ctrl+Z")
+            delete = keys == QKeySequence("Delete") and not self.text()
+            if undo or delete:
+                event.ignore()  # not ours: let the screen's shortcut fire
+                return True
+        return super().event(event)
 
 
 class ProductTile(QToolButton):
@@ -95,7 +110,7 @@ class SellScreen(QWidget):
         # -- left: scan, filters, product grid ------------------------------------------
         left = QVBoxLayout()
         root.addLayout(left, 3)
-        self.scan = QLineEdit()
+        self.scan = ScanField()
         self.scan.setObjectName("scanInput")
         self.scan.setPlaceholderText(_("Scan a barcode or type a name (F2)"))
         self.scan.setClearButtonEnabled(True)
@@ -426,17 +441,16 @@ class SellScreen(QWidget):
         for key in ("minus", "plus", "qty", "discount", "price", "remove", "void"):
             self.buttons[key].setEnabled(has_lines)
         self.buttons["reprint"].setEnabled(self.session.last_receipt is not None)
-        if selected:
-            self.select_line(selected)
-        elif has_lines:
-            self.cart.selectRow(len(checkout.lines) - 1)
+        if not (selected and self.select_line(selected)) and has_lines:
+            self.cart.selectRow(len(checkout.lines) - 1)  # the removed line's neighbour
 
-    def select_line(self, line_id: str) -> None:
+    def select_line(self, line_id: str) -> bool:
         for row in range(self.cart_model.rowCount()):
             if self.cart_model.line_id(row) == line_id:
                 self.cart.selectRow(row)
                 self.cart.scrollTo(self.cart_model.index(row, 0))
-                return
+                return True
+        return False
 
     def selected_line_id(self) -> str | None:
         rows = self.cart.selectionModel().selectedRows() if self.cart.selectionModel() else []
