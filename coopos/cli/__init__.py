@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from coopos import __version__
-from coopos.cli import admin, catalog_cmd, sales_cmd, shift_cmd, stock_cmd
+from coopos.cli import admin, catalog_cmd, print_cmd, sales_cmd, shift_cmd, stock_cmd
 from coopos.cli.base import EXIT_CRASH, EXIT_USER, Parser, add_common, open_context
 from coopos.domain.errors import CooposError
 from coopos.i18n import _
@@ -37,7 +37,7 @@ def build_parser() -> Parser:
         help=_("on a new database, load the demo shop first (safe to repeat)"),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for module in (admin, catalog_cmd, stock_cmd, sales_cmd, shift_cmd):
+    for module in (admin, catalog_cmd, stock_cmd, sales_cmd, shift_cmd, print_cmd):
         module.register(sub, common)
     return parser
 

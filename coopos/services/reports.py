@@ -33,6 +33,13 @@ class Table:
 
 
 GROUPINGS = ("product", "cooperative", "day", "hour", "payment")
+TITLES = {
+    "product": N_("Sales by product"),
+    "cooperative": N_("Sales by cooperative"),
+    "day": N_("Sales by day"),
+    "hour": N_("Sales by hour"),
+    "payment": N_("Sales by payment method"),
+}
 
 
 def parse_day(text: str) -> date:
@@ -55,7 +62,7 @@ def sales_report(session: Session, start: date | None, end: date | None, by: str
         raise ValidationError(_("Group by one of: {choices}.", choices=", ".join(GROUPINGS)))
     if start and end and end < start:
         raise ValidationError(_("The end date is before the start date."))
-    title = _("Sales by {grouping}", grouping=_(by))
+    title = _(TITLES[by])
     if by == "payment":
         return _by_payment(session, start, end, title)
     if by in ("day", "hour"):

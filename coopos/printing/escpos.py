@@ -1,0 +1,262 @@
+"""ESC/POS: a 1-bit image as a printer job, and the printers that take it.
+
+The job is written here byte by byte (it is short and testable):
+
+- ``ESC @`` initialise;
+- the image in bands of at most ``band_rows`` rows (255 by default), each one
+  ``GS v 0`` with ``m = 0`` (normal size), ``xL xH`` = bytes per row (width / 8),
+  ``yL yH`` = rows in the band, then the rows, 1 bit per dot, most significant bit
+  first, 1 = black;
+- ``ESC d n`` feed ``n`` lines, then ``GS V 66 0`` feed to the cutter and cut partially.
+
+Printers are opened from a URI (:func:`open_printer`): ``file:/path`` (appends the job to
+a file, also a device such as ``/dev/usb/lp0``) and ``tcp://host[:port]`` (raw port
+9100).  ``usb:``, ``serial:``, ``cups:`` and ``win32:`` will be backed by python-escpos
+later; they are refused with a clear message meanwhile.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import urllib.parse
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtGui import QImage
+
+from coopos.domain.errors import CooposError, ValidationError
+from coopos.i18n import _
+
+ESC = b"\x1b"
+GS = b"\x1d"
+INIT = ESC + b"@"
+RASTER = GS + b"v0"  # GS v 0
+CUT_PARTIAL = GS + b"V" + bytes([66, 0])  # GS V 66 0: feed to the cutter, partial cut
+DEFAULT_BAND_ROWS = 255
+MAX_BAND_ROWS = 2303  # the largest yL + yH * 256 that ESC/POS printers accept
+DEFAULT_FEED_LINES = 3
+DEFAULT_PORT = 9100
+LATER_SCHEMES = ("usb", "serial", "cups", "win32")
+
+_INVERT = bytes(255 - i for i in range(256))
+
+
+class PrinterError(CooposError):
+    """The printer could not take the job: the sale is saved, the receipt can be printed
+    again."""
+
+
+# -- encoding -----------------------------------------------------------------------------
+
+
+def raster_rows(image: QImage) -> tuple[int, list[bytes]]:
+    """The image's rows as ESC/POS bits: (bytes per row, rows); 1 = black dot.
+
+    A ``Format_Mono`` image is read directly (whatever its colour table says is black);
+    any other format is thresholded at mid-grey first (no dithering).
+    """
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor
+
+    if image.isNull() or image.width() == 0 or image.height() == 0:
+        raise ValueError("cannot print an empty image")
+    if image.format() != QImage.Format.Format_Mono:
+        flags = Qt.ImageConversionFlag.MonoOnly | Qt.ImageConversionFlag.ThresholdDither
+        image = image.convertToFormat(QImage.Format.Format_Mono, flags)
+    table = image.colorTable()
+    one_is_black = len(table) > 1 and QColor.fromRgb(table[1]).lightness() < 128
+    width, height = image.width(), image.height()
+    width_bytes = (width + 7) // 8
+    stride = image.bytesPerLine()
+    bits = bytes(image.constBits())[: stride * height]
+    if not one_is_black:
+        bits = bits.translate(_INVERT)
+    spare = width_bytes * 8 - width
+    last_mask = (0xFF << spare) & 0xFF  # keep the dots inside the image, blank the rest
+    rows = []
+    for y in range(height):
+        row = bits[y * stride : y * stride + width_bytes]
+        if spare:
+            row = row[:-1] + bytes([row[-1] & last_mask])
+        rows.append(row)
+    return width_bytes, rows
+
+
+def raster_bands(image: QImage, band_rows: int = DEFAULT_BAND_ROWS) -> bytes:
+    """The image as ``GS v 0`` commands of at most ``band_rows`` rows each."""
+    if not 1 <= band_rows <= MAX_BAND_ROWS:
+        raise ValueError(f"band_rows must be 1..{MAX_BAND_ROWS}, not {band_rows}")
+    width_bytes, rows = raster_rows(image)
+    if width_bytes > 0xFFFF:
+        raise ValueError("image too wide")
+    out = bytearray()
+    for start in range(0, len(rows), band_rows):
+        band = rows[start : start + band_rows]
+        out += RASTER + bytes([0, width_bytes & 0xFF, width_bytes >> 8])
+        out += bytes([len(band) & 0xFF, len(band) >> 8])
+        out += b"".join(band)
+    return bytes(out)
+
+
+def feed(lines: int) -> bytes:
+    """``ESC d n``: print what is buffered and feed ``n`` lines."""
+    if not 0 <= lines <= 255:
+        raise ValueError("feed lines must be 0..255")
+    return ESC + b"d" + bytes([lines])
+
+
+def drawer_kick(pin: int = 2, on_ms: int = 50, off_ms: int = 500) -> bytes:
+    """``ESC p m t1 t2``: open the cash drawer wired to pin 2 (m = 0) or pin 5 (m = 1);
+    the pulse is ``t1 x 2`` ms on and ``t2 x 2`` ms off."""
+    if pin not in (2, 5):
+        raise ValueError("a cash drawer is on pin 2 or pin 5")
+    t1 = max(1, min(255, on_ms // 2))
+    t2 = max(t1, min(255, off_ms // 2))
+    return ESC + b"p" + bytes([0 if pin == 2 else 1, t1, t2])
+
+
+def encode_job(
+    image: QImage,
+    band_rows: int = DEFAULT_BAND_ROWS,
+    feed_lines: int = DEFAULT_FEED_LINES,
+    cut: bool = True,
+    drawer_pin: int | None = None,
+) -> bytes:
+    """A complete job: initialise, (open the drawer,) the image, feed, cut."""
+    job = bytearray(INIT)
+    if drawer_pin is not None:
+        job += drawer_kick(drawer_pin)
+    job += raster_bands(image, band_rows)
+    job += feed(feed_lines)
+    if cut:
+        job += CUT_PARTIAL
+    return bytes(job)
+
+
+# -- printers -----------------------------------------------------------------------------
+
+
+class Printer(Protocol):
+    uri: str
+
+    def send(self, job: bytes) -> None:
+        """Deliver the whole job or raise :class:`PrinterError`."""
+
+
+class FilePrinter:
+    """Appends jobs to a file (a spool file for tests, or a device like /dev/usb/lp0)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.uri = f"file:{self.path}"
+
+    def send(self, job: bytes) -> None:
+        try:
+            with self.path.open("ab") as fh:
+                fh.write(job)
+                fh.flush()
+                if self.path.is_file():
+                    os.fsync(fh.fileno())
+        except OSError as exc:
+            raise PrinterError(
+                _(
+                    "The receipt could not be written to {path} ({error}).",
+                    path=self.path,
+                    error=exc.strerror or exc,
+                )
+            ) from exc
+
+
+class NetworkPrinter:
+    """A printer on the network, raw TCP (port 9100, "JetDirect").
+
+    The job counts as delivered when the printer has taken every byte and closed its side
+    after ours (or said nothing for ``linger`` seconds).  A connection reset or a timeout
+    before that raises :class:`PrinterError`: the receipt must be printed again.
+    """
+
+    def __init__(
+        self, host: str, port: int = DEFAULT_PORT, timeout: float = 10.0, linger: float = 2.0
+    ):
+        self.host = host
+        self.port = int(port)
+        self.timeout = timeout
+        self.linger = linger
+        self.uri = f"tcp://{host}:{self.port}"
+
+    def _error(self, exc: BaseException) -> PrinterError:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        return PrinterError(
+            _(
+                "The printer at {address} did not take the whole receipt ({error}): "
+                "check it (paper, power, cable) and print again.",
+                address=f"{self.host}:{self.port}",
+                error=reason,
+            )
+        )
+
+    def send(self, job: bytes) -> None:
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        except OSError as exc:
+            raise PrinterError(
+                _(
+                    "Cannot reach the printer at {address} ({error}): check that it is on "
+                    "and on the network.",
+                    address=f"{self.host}:{self.port}",
+                    error=getattr(exc, "strerror", None) or exc,
+                )
+            ) from exc
+        with sock:
+            try:
+                sock.sendall(job)
+                sock.shutdown(socket.SHUT_WR)
+                # Wait for the printer to close its side: a reset here means it dropped
+                # the job half-way.  Anything it says (status bytes) is ignored.
+                sock.settimeout(self.linger)
+                try:
+                    while sock.recv(1024):
+                        pass
+                except TimeoutError:
+                    pass  # still open but everything was taken: some printers keep it
+            except OSError as exc:
+                raise self._error(exc) from exc
+
+
+def open_printer(uri: str, timeout: float = 10.0) -> Printer:
+    """A printer from its URI: ``file:/path`` or ``tcp://host[:port]``."""
+    text = (uri or "").strip()
+    scheme = text.split(":", 1)[0].lower() if ":" in text else ""
+    if scheme == "file":
+        rest = text[len("file:") :]
+        if rest.startswith("//"):
+            rest = urllib.parse.unquote(urllib.parse.urlsplit(text).path)
+        if not rest:
+            raise ValidationError(_("Give a file after “file:”, e.g. file:/tmp/receipts.bin."))
+        return FilePrinter(rest)
+    if scheme == "tcp":
+        parts = urllib.parse.urlsplit(text)
+        try:
+            port = parts.port or DEFAULT_PORT
+        except ValueError:
+            port = None
+        if not parts.hostname or port is None:
+            raise ValidationError(
+                _("“{uri}” is not a network printer: use tcp://HOST or tcp://HOST:PORT.", uri=uri)
+            )
+        return NetworkPrinter(parts.hostname, port, timeout=timeout)
+    if scheme in LATER_SCHEMES:
+        raise ValidationError(
+            _(
+                "Printers of type “{kind}” are not supported yet: use file:/path or "
+                "tcp://host:9100 for now (see docs/receipts.md).",
+                kind=scheme,
+            )
+        )
+    raise ValidationError(
+        _(
+            "“{uri}” is not a printer address: use file:/path or tcp://host:9100.",
+            uri=uri,
+        )
+    )

@@ -1,0 +1,125 @@
+"""Print a saved receipt: document -> 1-bit image -> ESC/POS -> printer.
+
+Used by ``coopos print`` and, through :class:`EscposReceiptPrinter`, by the desktop app
+(it has the shape of ``ui.receipts_hook.ReceiptPrinter``).  Printing only reads the
+database: a printer that fails never touches the sale, which can be printed again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from coopos.i18n import _
+from coopos.printing import escpos, render
+from coopos.printing.document import Receipt, build_receipt, in_language
+from coopos.services import settings
+from coopos.services.context import Context
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    receipt_no: str
+    printer: str
+    bytes_sent: int
+
+
+def load_receipt(ctx: Context, receipt_no: str, language: str | None = None) -> Receipt:
+    with ctx.read() as session:
+        return build_receipt(session, receipt_no, language)
+
+
+def receipt_job(
+    receipt: Receipt,
+    width_dots: int = render.WIDTH_80MM,
+    band_rows: int = escpos.DEFAULT_BAND_ROWS,
+    drawer_pin: int | None = None,
+) -> bytes:
+    image = render.render_receipt(receipt, width_dots)
+    return escpos.encode_job(image, band_rows=band_rows, drawer_pin=drawer_pin)
+
+
+def print_receipt(
+    ctx: Context,
+    receipt_no: str,
+    printer_uri: str,
+    language: str | None = None,
+    width_dots: int = render.WIDTH_80MM,
+    drawer_pin: int | None = None,
+) -> PrintResult:
+    """Render and send one receipt; raises ``PrinterError`` if the printer fails."""
+    printer = escpos.open_printer(printer_uri)  # a bad URI fails before any work
+    receipt = load_receipt(ctx, receipt_no, language)
+    job = receipt_job(receipt, width_dots, drawer_pin=drawer_pin)
+    printer.send(job)
+    return PrintResult(receipt.receipt_no, printer.uri, len(job))
+
+
+def build_test_page(ctx: Context | None, printer_label: str, language: str | None = None):
+    """The printer test page's content (the shop's name when a database is given)."""
+    shop_name, shop_language = "", "fr"
+    if ctx is not None:
+        with ctx.read() as s:
+            shop_name = str(settings.get(s, "shop.name") or "")
+            shop_language = str(settings.get(s, "language") or "fr")
+    with in_language(language or shop_language) as lang:
+        return render.PrinterTestPage(lang, shop_name, printer_label, datetime.now())
+
+
+def print_test_page(
+    ctx: Context | None,
+    printer_uri: str,
+    language: str | None = None,
+    width_dots: int = render.WIDTH_80MM,
+) -> PrintResult:
+    printer = escpos.open_printer(printer_uri)
+    page = build_test_page(ctx, printer.uri, language)
+    job = escpos.encode_job(render.render_test_page(page, width_dots))
+    printer.send(job)
+    return PrintResult("", printer.uri, len(job))
+
+
+class EscposReceiptPrinter:
+    """Receipts to an ESC/POS printer, for the desktop app's receipts hook."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        printer_uri: str,
+        language: str | None = None,
+        width_dots: int = render.WIDTH_80MM,
+    ):
+        escpos.open_printer(printer_uri)  # refuse a bad URI when set up, not at the sale
+        self.ctx = ctx
+        self.printer_uri = printer_uri
+        self.language = language
+        self.width_dots = width_dots
+
+    def print_receipt(self, receipt_no: str) -> str:
+        try:
+            print_receipt(self.ctx, receipt_no, self.printer_uri, self.language, self.width_dots)
+        except escpos.PrinterError as exc:
+            raise escpos.PrinterError(
+                _(
+                    "Receipt {receipt} is saved but was not printed: {reason}",
+                    receipt=receipt_no,
+                    reason=exc.message,
+                )
+            ) from exc
+        return _("Receipt {receipt} printed.", receipt=receipt_no)
+
+
+def save_receipt_file(
+    ctx: Context,
+    receipt_no: str,
+    path: str | Path,
+    language: str | None = None,
+    width_dots: int = render.WIDTH_80MM,
+) -> Path:
+    """The receipt as a PNG or a PDF, chosen by the file's extension."""
+    receipt = load_receipt(ctx, receipt_no, language)
+    path = Path(path)
+    if path.suffix.lower() == ".pdf":
+        return render.save_pdf(receipt, path, width_dots)
+    return render.save_png(receipt, path, width_dots)

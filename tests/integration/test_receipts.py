@@ -1,0 +1,545 @@
+"""Receipts end to end: render with Qt, encode as ESC/POS, decode the bytes back in this
+test (an independent parser), read the QR code, send to fake printers, the CLI."""
+
+from __future__ import annotations
+
+import ast
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage, QRawFont
+from sqlalchemy import func, select
+
+from coopos.cli import main
+from coopos.db.models import Sale
+from coopos.domain.errors import ValidationError
+from coopos.printing import escpos, qr, receipts, render
+from coopos.printing.document import build_receipt
+from coopos.services import settings
+from coopos.services.checkout import Checkout
+
+zxingcpp = pytest.importorskip("zxingcpp")
+Image = pytest.importorskip("PIL.Image")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# -- an ESC/POS decoder, written from the command reference (not from coopos) -----------------
+
+
+class Decoded:
+    def __init__(self, width_bytes: int, rows: list[bytes], bands: list[int], tail: bytes):
+        self.width_bytes = width_bytes
+        self.rows = rows
+        self.bands = bands  # rows per GS v 0 band
+        self.tail = tail
+
+    @property
+    def width(self) -> int:
+        return self.width_bytes * 8
+
+    def black(self, x: int, y: int) -> bool:
+        return bool(self.rows[y][x // 8] & (0x80 >> (x % 8)))
+
+    def ink(self) -> int:
+        return sum(bin(b).count("1") for row in self.rows for b in row)
+
+    def to_pil(self):
+        """A greyscale image (black 0, white 255) for the QR decoder."""
+        data = b"".join(self.rows)
+        return Image.frombytes("1", (self.width, len(self.rows)), data, "raw", "1;I").convert("L")
+
+
+def decode_job(job: bytes, max_band: int = 255) -> Decoded:
+    """Parse ``ESC @``, then ``GS v 0`` bands, then what follows; every band must be
+    complete, of the same width, ``m = 0`` and at most ``max_band`` rows."""
+    assert job[:2] == b"\x1b@", "a job starts with ESC @"
+    i, rows, bands, width_bytes = 2, [], [], None
+    while job[i : i + 3] == b"\x1dv0":
+        assert len(job) >= i + 8, "band header cut short"
+        m, xl, xh, yl, yh = job[i + 3 : i + 8]
+        assert m == 0, "normal density"
+        wb, h = xl + 256 * xh, yl + 256 * yh
+        assert wb > 0 and 1 <= h <= max_band, (wb, h)
+        assert width_bytes in (None, wb), "all bands have the same width"
+        width_bytes = wb
+        data = job[i + 8 : i + 8 + wb * h]
+        assert len(data) == wb * h, "band data cut short"
+        rows += [data[r * wb : (r + 1) * wb] for r in range(h)]
+        bands.append(h)
+        i += 8 + wb * h
+    assert bands, "no raster band"
+    return Decoded(width_bytes, rows, bands, job[i:])
+
+
+_THRESHOLD = bytes(ord("1") if g < 128 else ord("0") for g in range(256))
+
+
+def image_rows(image: QImage) -> list[bytes]:
+    """The image's rows packed MSB first, 1 = dark, via Qt's own greyscale conversion."""
+    grey = image.convertToFormat(QImage.Format.Format_Grayscale8)
+    width, stride = grey.width(), grey.bytesPerLine()
+    data = bytes(grey.constBits())
+    wb = (width + 7) // 8
+    out = []
+    for y in range(grey.height()):
+        bits = data[y * stride : y * stride + width].translate(_THRESHOLD).decode()
+        bits += "0" * (wb * 8 - width)
+        out.append(int(bits, 2).to_bytes(wb, "big"))
+    return out
+
+
+def grey_levels(image: QImage) -> set[int]:
+    grey = image.convertToFormat(QImage.Format.Format_Grayscale8)
+    stride = grey.bytesPerLine()
+    data = bytes(grey.constBits())
+    levels: set[int] = set()
+    for y in range(grey.height()):
+        levels |= set(data[y * stride : y * stride + grey.width()])
+    return levels
+
+
+# -- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def gui(qapp):
+    """The process's Qt application (pytest-qt's, so widget tests still get theirs)."""
+    render.ensure_gui()
+    return qapp
+
+
+def sell(ctx, user, items, cash=None):
+    checkout = Checkout(ctx, user)
+    for code, qty in items:
+        checkout.scan(code, qty)
+    checkout.start_payment()
+    if cash is None:
+        checkout.pay_exact()
+    else:
+        checkout.add_payment("cash", cash)
+    return checkout.complete()
+
+
+TEN_LINES = [
+    ("ARG-OIL-100", 2),
+    ("ARG-OIL-250", None),
+    ("SAF-1G", 3),
+    ("SAF-10G", None),
+    ("AML-250", None),
+    ("AML-VRAC", "0.750"),
+    ("CSC-VRAC", "1.250"),
+    ("SAF-TEA-100", None),
+    ("SAF-HON-250", None),
+    ("AML-HON-250", None),
+]
+
+
+@pytest.fixture
+def sale(demo, users, open_shift):
+    return sell(demo, users["Fatima"], TEN_LINES, cash=200000)
+
+
+@pytest.fixture
+def secret(demo):
+    with demo.read() as s:
+        return settings.get(s, "receipt.secret")
+
+
+def receipt_of(ctx, receipt_no, language="fr"):
+    with ctx.read() as s:
+        return build_receipt(s, receipt_no, language)
+
+
+def sales_count(ctx, receipt_no) -> int:
+    with ctx.read() as s:
+        return s.execute(
+            select(func.count()).select_from(Sale).where(Sale.receipt_no == receipt_no)
+        ).scalar()
+
+
+# -- the job ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("width", "language"), [(576, "fr"), (576, "ar"), (384, "fr")])
+def test_job_decodes_to_the_rendered_image_bit_for_bit(demo, sale, gui, width, language):
+    receipt = receipt_of(demo, sale.receipt_no, language)
+    image = render.render_receipt(receipt, width)
+    job = escpos.encode_job(image)
+    decoded = decode_job(job)
+    assert decoded.width_bytes == width // 8
+    assert image.width() == width and len(decoded.rows) == image.height()
+    assert all(h <= 255 for h in decoded.bands) and sum(decoded.bands) == image.height()
+    assert len(decoded.bands) == -(-image.height() // 255)  # full bands, then the rest
+    assert decoded.tail == b"\x1bd\x03" + b"\x1dVB\x00"  # feed 3 lines, partial cut
+    assert decoded.ink() > 0.03 * width * image.height()  # not blank
+    assert decoded.rows == image_rows(image)
+
+
+def test_the_decoder_rejects_a_truncated_job(demo, sale, gui):
+    job = escpos.encode_job(render.render_receipt(receipt_of(demo, sale.receipt_no)))
+    with pytest.raises(AssertionError, match="cut short"):
+        decode_job(job[: len(job) // 2])
+    with pytest.raises(AssertionError):
+        decode_job(job, max_band=100)
+
+
+def test_band_height_is_configurable(demo, sale, gui):
+    image = render.render_receipt(receipt_of(demo, sale.receipt_no))
+    decoded = decode_job(escpos.encode_job(image, band_rows=24), max_band=24)
+    assert set(decoded.bands[:-1]) == {24}
+    assert decoded.rows == image_rows(image)
+    with pytest.raises(ValueError):
+        escpos.encode_job(image, band_rows=0)
+
+
+def test_qr_in_the_printed_bitmap_names_the_sale_and_verifies(demo, sale, secret, gui):
+    job = escpos.encode_job(render.render_receipt(receipt_of(demo, sale.receipt_no, "ar")))
+    found = zxingcpp.read_barcodes(decode_job(job).to_pil())
+    texts = [b.text for b in found if b.format == zxingcpp.BarcodeFormat.QRCode]
+    assert len(texts) == 1
+    assert texts[0].startswith("COOPOS:R:")
+    assert qr.verify(secret, texts[0]) == sale.uuid
+    # what the QR names is this sale
+    with demo.read() as s:
+        named = s.execute(select(Sale.receipt_no).where(Sale.uuid == sale.uuid)).scalar()
+    assert named == sale.receipt_no
+
+
+def test_drawer_kick_bytes():
+    assert escpos.drawer_kick(2) == b"\x1bp\x00\x19\xfa"
+    assert escpos.drawer_kick(5) == b"\x1bp\x01\x19\xfa"
+    with pytest.raises(ValueError):
+        escpos.drawer_kick(3)
+
+
+def test_a_drawer_kick_goes_before_the_image(gui):
+    image = QImage(16, 3, QImage.Format.Format_Mono)
+    image.fill(0)
+    job = escpos.encode_job(image, drawer_pin=2, cut=False)
+    assert job.startswith(b"\x1b@\x1bp\x00\x19\xfa\x1dv0\x00\x02\x00\x03\x00")
+
+
+def test_odd_widths_are_padded_with_white(gui):
+    image = QImage(10, 2, QImage.Format.Format_RGB32)
+    image.fill(0xFF000000)  # all black
+    decoded = decode_job(escpos.encode_job(image, cut=False))
+    assert decoded.width_bytes == 2
+    assert decoded.rows == [b"\xff\xc0", b"\xff\xc0"]
+
+
+# -- the pictures -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_png_is_576_dots_of_pure_black_and_white(demo, sale, gui, tmp_path, language):
+    path = render.save_png(receipt_of(demo, sale.receipt_no, language), tmp_path / "r.png")
+    image = QImage(str(path))
+    assert not image.isNull()
+    assert image.width() == 576
+    assert 800 < image.height() < 4000
+    assert grey_levels(image) == {0, 255}
+
+
+def test_58mm_receipts_are_384_dots(demo, sale, gui, tmp_path):
+    path = render.save_png(receipt_of(demo, sale.receipt_no), tmp_path / "r.png", 384)
+    image = QImage(str(path))
+    assert image.width() == 384 and grey_levels(image) == {0, 255}
+
+
+def ink_columns(image: QImage, top: int, bottom: int) -> tuple[int, int]:
+    rows = image_rows(image)[top:bottom]
+    xs = [x for row in rows for x in range(image.width()) if row[x // 8] & (0x80 >> (x % 8))]
+    return min(xs), max(xs)
+
+
+@pytest.mark.parametrize(("rtl", "text"), [(True, "زيت أركان"), (False, "Huile d'argan")])
+def test_start_is_right_in_arabic_and_left_in_french(gui, rtl, text):
+    probe = QImage(576, 1, QImage.Format.Format_RGB32)
+    canvas = render._Canvas(probe, 576, rtl)
+    canvas.text(text, render.font(23), render.START)
+    image = QImage(576, canvas.y, QImage.Format.Format_RGB32)
+    image.fill(0xFFFFFFFF)
+    from PySide6.QtGui import QPainter
+
+    painter = QPainter(image)
+    canvas.paint(painter)
+    painter.end()
+    left, right = ink_columns(image, 0, canvas.y)
+    if rtl:
+        assert left > 576 // 2 and right > 576 - 20
+    else:
+        assert left < 20 and right < 576 // 2
+
+
+def glyph_xs(layout, text: str) -> list[float]:
+    """x of each glyph of ``text``'s characters, in logical order, across glyph runs."""
+    found: dict[int, float] = {}
+    for run in layout.glyphRuns():
+        raw: QRawFont = run.rawFont()
+        for glyph, pos in zip(run.glyphIndexes(), run.positions(), strict=True):
+            found.setdefault(glyph, pos.x())
+        for char in text:
+            ids = raw.glyphIndexesForString(char)
+            if ids and ids[0] in found:
+                found[ord(char) + 10**9] = found[ids[0]]
+    return [found[ord(c) + 10**9] for c in text]
+
+
+def test_arabic_is_shaped_and_amounts_keep_their_digit_order(gui):
+    probe = QImage(576, 1, QImage.Format.Format_RGB32)
+    canvas = render._Canvas(probe, 576, rtl=True)
+    # joined letters: three beh in a row take three different forms (initial, medial,
+    # final); apart, the same isolated form
+    joined, _w, _h = canvas.layout("ببب", render.font(23), 500, render.START)
+    apart, _w, _h = canvas.layout("ب ب ب", render.font(23), 500, render.START)
+    joined_ids = [g for run in joined.glyphRuns() for g in run.glyphIndexes()]
+    apart_ids = [g for run in apart.glyphRuns() for g in run.glyphIndexes()]
+    assert len(set(joined_ids)) == 3
+    assert len({g for g in apart_ids if g != apart_ids[1]}) == 1
+    # an amount inside an Arabic line: digits left to right, the currency after them
+    # when reading from the right (so on their left)
+    layout, _w, _h = canvas.layout("\u200f123,45\u00a0د.م.\u200f", render.font(23), 500, "start")
+    x1, x2, x3, x4, x5 = glyph_xs(layout, "12345")
+    assert x1 < x2 < x3 < x4 < x5
+    (dal,) = glyph_xs(layout, "د")
+    assert dal < x1
+
+
+def test_direction_follows_the_first_strong_letter():
+    assert render.text_is_rtl("زيت أركان 100 مل", False)
+    assert not render.text_is_rtl("12, avenue Hassan II", True)
+    assert render.text_is_rtl("2 × \u200f60,00 د.م.\u200f", False)  # RLM is strong
+    assert render.text_is_rtl("10 %", True) and not render.text_is_rtl("10 %", False)
+    # isolated runs do not decide
+    assert render.text_is_rtl("\u2068ICE: 0023\u2069 \u2068IF: 45\u2069", True)
+
+
+def test_pdf_is_80mm_wide(demo, sale, gui, tmp_path):
+    path = render.save_pdf(receipt_of(demo, sale.receipt_no, "ar"), tmp_path / "r.pdf")
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF")
+    box = data.split(b"/MediaBox", 1)[1].split(b"]", 1)[0].strip(b" [").split()
+    width_mm = (float(box[2]) - float(box[0])) / 72 * 25.4
+    assert width_mm == pytest.approx(80, abs=0.2)
+    assert (float(box[3]) - float(box[1])) / 72 * 25.4 > 100  # one long page
+
+
+def test_test_page_renders(demo, gui, tmp_path):
+    page = receipts.build_test_page(demo, "tcp://printer:9100", "ar")
+    job = escpos.encode_job(render.render_test_page(page))
+    decoded = decode_job(job)
+    assert decoded.width_bytes == 72 and decoded.ink() > 0
+    # the ruler's black band spans the whole printable width
+    assert any(row == b"\xff" * 72 for row in decoded.rows)
+
+
+# -- printers -------------------------------------------------------------------------------
+
+
+class FakePrinter:
+    """A raw TCP printer on 127.0.0.1: keeps what it receives; ``drop_after`` bytes makes
+    it reset the connection half-way through the job."""
+
+    def __init__(self, drop_after: int | None = None):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(10)
+        self.port = self.server.getsockname()[1]
+        self.drop_after = drop_after
+        self.received = bytearray()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        conn, _addr = self.server.accept()
+        conn.settimeout(10)
+        while True:
+            want = 4096
+            if self.drop_after is not None:
+                want = min(want, self.drop_after - len(self.received))
+            chunk = conn.recv(want)
+            if not chunk:
+                break
+            self.received += chunk
+            if self.drop_after is not None and len(self.received) >= self.drop_after:
+                # power cut / paper jam reboot: reset, with the rest of the job unread
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00" * 2)
+                break
+        conn.close()
+
+    def close(self) -> None:
+        self.thread.join(10)
+        self.server.close()
+
+
+def test_network_printer_receives_the_complete_job(demo, sale, gui):
+    printer = FakePrinter()
+    try:
+        result = receipts.print_receipt(demo, sale.receipt_no, f"tcp://127.0.0.1:{printer.port}")
+    finally:
+        printer.close()
+    expected = receipts.receipt_job(receipt_of(demo, sale.receipt_no))
+    assert bytes(printer.received) == expected
+    assert result.bytes_sent == len(expected) and result.printer.endswith(f":{printer.port}")
+    decoded = decode_job(bytes(printer.received))
+    assert decoded.tail.endswith(b"\x1dVB\x00")
+
+
+def test_a_printer_that_drops_the_connection_is_an_error_and_the_sale_stays(demo, sale, gui):
+    printer = FakePrinter(drop_after=2000)
+    try:
+        with pytest.raises(escpos.PrinterError, match="did not take the whole receipt"):
+            receipts.print_receipt(demo, sale.receipt_no, f"tcp://127.0.0.1:{printer.port}")
+    finally:
+        printer.close()
+    assert 0 < len(printer.received) < 3000
+    assert sales_count(demo, sale.receipt_no) == 1
+
+
+def test_no_printer_listening_is_a_clear_error(demo, sale, gui):
+    with socket.create_server(("127.0.0.1", 0)) as s:
+        port = s.getsockname()[1]  # closed again at once: nobody listens there
+    with pytest.raises(escpos.PrinterError, match="Cannot reach the printer"):
+        receipts.print_receipt(demo, sale.receipt_no, f"tcp://127.0.0.1:{port}")
+    assert sales_count(demo, sale.receipt_no) == 1
+
+
+def test_desktop_hook_printer_says_saved_but_not_printed(demo, sale, gui):
+    printer = FakePrinter(drop_after=100)
+    hook = receipts.EscposReceiptPrinter(demo, f"tcp://127.0.0.1:{printer.port}")
+    try:
+        with pytest.raises(escpos.PrinterError, match="is saved but was not printed"):
+            hook.print_receipt(sale.receipt_no)
+    finally:
+        printer.close()
+    good = FakePrinter()
+    try:
+        hook = receipts.EscposReceiptPrinter(demo, f"tcp://127.0.0.1:{good.port}")
+        assert hook.print_receipt(sale.receipt_no) == f"Receipt {sale.receipt_no} printed."
+    finally:
+        good.close()
+
+
+def test_file_printer_appends_jobs(demo, sale, gui, tmp_path):
+    spool = tmp_path / "spool.bin"
+    first = receipts.print_receipt(demo, sale.receipt_no, f"file:{spool}")
+    receipts.print_receipt(demo, sale.receipt_no, f"file://{spool}")
+    data = spool.read_bytes()
+    assert len(data) == 2 * first.bytes_sent
+    assert decode_job(data[: first.bytes_sent]).rows == decode_job(data[first.bytes_sent :]).rows
+
+
+@pytest.mark.parametrize(
+    ("uri", "kind", "where"),
+    [
+        ("file:/tmp/x.bin", escpos.FilePrinter, "/tmp/x.bin"),
+        ("file:///tmp/x.bin", escpos.FilePrinter, "/tmp/x.bin"),
+        ("tcp://192.168.1.50", escpos.NetworkPrinter, ("192.168.1.50", 9100)),
+        ("tcp://printer.local:9101", escpos.NetworkPrinter, ("printer.local", 9101)),
+    ],
+)
+def test_printer_uris(uri, kind, where):
+    printer = escpos.open_printer(uri)
+    assert isinstance(printer, kind)
+    if kind is escpos.FilePrinter:
+        assert str(printer.path) == where
+    else:
+        assert (printer.host, printer.port) == where
+
+
+@pytest.mark.parametrize(
+    "uri", ["usb:0x04b8:0x0202", "serial:/dev/ttyUSB0", "cups:TM-T20", "win32:EPSON"]
+)
+def test_later_printer_kinds_say_not_supported_yet(uri):
+    with pytest.raises(ValidationError, match="not supported yet"):
+        escpos.open_printer(uri)
+
+
+@pytest.mark.parametrize("uri", ["", "lp0", "http://x", "tcp://", "tcp://host:port"])
+def test_bad_printer_uris_are_refused(uri):
+    with pytest.raises(ValidationError):
+        escpos.open_printer(uri)
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def test_cli_writes_a_png_of_the_demo_receipt(demo_path, demo, sale, gui, tmp_path, capsys):
+    out = tmp_path / "x.png"
+    assert main(["--db", str(demo_path), "print", "receipt", "T01-000001", "--png", str(out)]) == 0
+    assert "T01-000001" in capsys.readouterr().out
+    image = QImage(str(out))
+    assert image.width() == 576 and grey_levels(image) == {0, 255}
+
+
+def test_cli_prints_to_a_file_printer_in_arabic_on_58mm(demo_path, sale, gui, tmp_path, capsys):
+    spool = tmp_path / "job.bin"
+    code = main(
+        [
+            "--db",
+            str(demo_path),
+            "print",
+            "receipt",
+            "t01-000001",
+            "--printer",
+            f"file:{spool}",
+            "--lang",
+            "ar",
+            "--width",
+            "384",
+        ]
+    )
+    assert code == 0
+    assert decode_job(spool.read_bytes()).width_bytes == 48
+
+
+def test_cli_errors_are_one_line(demo_path, sale, gui, tmp_path, capsys):
+    code = main(
+        ["--db", str(demo_path), "print", "receipt", "T01-000999", "--png", str(tmp_path / "x.png")]
+    )
+    assert code == 1 and "No receipt numbered" in capsys.readouterr().err
+    code = main(
+        ["--db", str(demo_path), "print", "receipt", "T01-000001", "--printer", "usb:0x04b8"]
+    )
+    err = capsys.readouterr().err
+    assert code == 1 and "not supported yet" in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_test_page_and_verify(demo_path, demo, sale, gui, tmp_path, capsys):
+    spool = tmp_path / "test.bin"
+    assert main(["--db", str(demo_path), "print", "test", "--printer", f"file:{spool}"]) == 0
+    assert decode_job(spool.read_bytes()).ink() > 0
+    text = receipt_of(demo, sale.receipt_no).qr_payload
+    capsys.readouterr()
+    assert main(["--db", str(demo_path), "print", "verify", text]) == 0
+    assert "Genuine receipt T01-000001" in capsys.readouterr().out
+    forged = text[:-1] + ("A" if text[-1] != "A" else "B")
+    assert main(["--db", str(demo_path), "print", "verify", forged]) == 1
+
+
+# -- layering -------------------------------------------------------------------------------
+
+
+def test_printing_uses_only_qtgui_and_qtcore():
+    for path in sorted((ROOT / "coopos" / "printing").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules = {
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module
+        } | {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
+        qt = {m for m in modules if m.startswith("PySide6")}
+        assert qt <= {"PySide6.QtGui", "PySide6.QtCore"}, path.name
+        if path.name in ("document.py", "qr.py", "__init__.py"):
+            assert not qt, f"{path.name} must not need Qt"
+
+
+def test_nothing_below_the_cli_imports_printing():
+    """Printing reads sales through the services, like the CLI: services, db and domain
+    never import it (so a sale never waits for, or fails because of, a printer)."""
+    for layer in ("services", "db", "domain"):
+        for path in sorted((ROOT / "coopos" / layer).rglob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            assert "coopos.printing" not in text, path
