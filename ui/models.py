@@ -55,7 +55,9 @@ class CartModel(QAbstractTableModel):
         line, col = priced.line, index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
-                return f"{line.name}\n{line.cooperative_code}"
+                # One wrapped paragraph: an explicit line break inside right-to-left text
+                # makes Qt's delegate elide the first line.
+                return f"{line.name} · {line.cooperative_code}"
             if col == 1:
                 qty = format_qty(line.quantity)
                 return f"{qty} {line.unit}" if line.sold_by_weight else qty

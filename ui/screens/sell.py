@@ -181,6 +181,7 @@ class SellScreen(QWidget):
         self.cart.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.cart.verticalHeader().hide()
         self.cart.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.cart.verticalHeader().setMinimumSectionSize(44)  # touch-high rows
         self.cart.setWordWrap(True)
         self.cart.setTextElideMode(Qt.TextElideMode.ElideNone)
         header = self.cart.horizontalHeader()
