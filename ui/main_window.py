@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from coopos.i18n import N_, _
 from coopos.i18n.formats import format_money
 from coopos.services import lookups, settings, setup
+from ui import receipts_hook
 from ui.screens.first_run import FirstRunScreen
 from ui.screens.login import LoginScreen
 from ui.screens.payment import AfterSaleDialog, PaymentDialog
@@ -176,6 +177,7 @@ class MainWindow(QMainWindow):
         with session.ctx.read() as s:
             minutes = int(settings.get(s, "idle_lock_minutes") or 0)
         self.idle = IdleWatcher(minutes, self.lock, self)
+        receipts_hook.configure(session.ctx)
         QApplication.instance().installEventFilter(self.idle)
         session.bridge.shift_changed.connect(self.refresh_status)
         session.bridge.sales_changed.connect(self.refresh_status)
@@ -233,6 +235,9 @@ class MainWindow(QMainWindow):
     def on_settings(self) -> None:
         with self.session.ctx.read() as s:
             self.idle.set_timeout(int(settings.get(s, "idle_lock_minutes") or 0))
+        problem = receipts_hook.configure(self.session.ctx)
+        if problem and self.shell is not None:
+            self.shell.sell.say(problem, error=True)
 
     def refresh_status(self) -> None:
         user = self.session.user
@@ -260,7 +265,7 @@ class MainWindow(QMainWindow):
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.result is None:
             self.shell.sell.focus_scan()
             return
-        after = AfterSaleDialog(dialog.result, self)
+        after = AfterSaleDialog(dialog.result, self, report=self.shell.sell.say)
         after.exec()
         self.session.next_sale()
         if after.message:

@@ -1,25 +1,70 @@
-"""Where receipts go after a sale.  The receipts issue plugs a real printer in here
-(``set_receipt_printer``); until then the app says plainly that none is configured."""
+"""Where receipts go after a sale.
+
+With no printer set (Settings), the app says so and the sale is saved either way.  With
+a printer URI, the receipt document is built on the GUI thread (it switches the message
+language), then rendered and sent on a worker thread: a slow or unplugged printer never
+blocks the till, and its failure comes back as one sentence.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
+from coopos.domain.errors import CooposError
 from coopos.i18n import _
+from coopos.services import settings
+from coopos.services.context import Context
+
+Report = Callable[[str, bool], None]  # (message, is_error)
 
 
 class ReceiptPrinter(Protocol):
-    def print_receipt(self, receipt_no: str) -> str:
-        """Send the receipt; return a sentence for the seller (e.g. "Printed")."""
+    def print_receipt(self, receipt_no: str, report: Report) -> str:
+        """Start printing; return a sentence now, call ``report`` when done."""
 
 
 class NoPrinter:
-    def print_receipt(self, receipt_no: str) -> str:
+    def print_receipt(self, receipt_no: str, report: Report) -> str:
         return _(
             "No receipt printer is set up yet: receipt {receipt} was saved and can be "
             "printed later.",
             receipt=receipt_no,
         )
+
+
+class EscposPrinter:
+    """An ESC/POS printer named by a URI (coopos.printing)."""
+
+    def __init__(self, ctx: Context, uri: str, width_dots: int):
+        from coopos.printing import escpos
+
+        escpos.open_printer(uri)  # a bad URI is refused when it is set, not at a sale
+        self.ctx, self.uri, self.width = ctx, uri, width_dots
+
+    def print_receipt(self, receipt_no: str, report: Report) -> str:
+        from coopos.printing import escpos
+        from coopos.printing.receipts import load_receipt, receipt_job
+        from ui.workers import run_task
+
+        receipt = load_receipt(self.ctx, receipt_no)  # GUI thread: language switch
+
+        def send(_progress) -> str:
+            escpos.open_printer(self.uri).send(receipt_job(receipt, self.width))
+            return _("Receipt {receipt} printed.", receipt=receipt_no)
+
+        def failed(message: str) -> None:
+            report(
+                _(
+                    "Receipt {receipt} is saved but was not printed: {reason}",
+                    receipt=receipt_no,
+                    reason=message,
+                ),
+                True,
+            )
+
+        run_task(send, on_done=lambda message: report(message, False), on_error=failed)
+        return _("Printing receipt {receipt}…", receipt=receipt_no)
 
 
 _printer: ReceiptPrinter = NoPrinter()
@@ -32,3 +77,19 @@ def set_receipt_printer(printer: ReceiptPrinter) -> None:
 
 def receipt_printer() -> ReceiptPrinter:
     return _printer
+
+
+def configure(ctx: Context) -> str | None:
+    """Use the printer of the settings; returns a sentence if it cannot be used."""
+    with ctx.read() as s:
+        uri = str(settings.get(s, "printer.uri") or "").strip()
+        width = int(settings.get(s, "printer.width") or 576)
+    if not uri:
+        set_receipt_printer(NoPrinter())
+        return None
+    try:
+        set_receipt_printer(EscposPrinter(ctx, uri, width))
+    except CooposError as exc:
+        set_receipt_printer(NoPrinter())
+        return exc.message
+    return None

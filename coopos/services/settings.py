@@ -28,6 +28,8 @@ DEFAULTS: dict[str, Any] = {
     "discount.seller_limit_bp": 500,
     "idle_lock_minutes": 5,
     "backup.folder": "",  # e.g. a USB key: backups are copied there too
+    "printer.uri": "",  # e.g. tcp://192.168.1.50 or file:/tmp/receipts.bin; empty: none
+    "printer.width": 576,  # printable dots: 576 for 80 mm, 384 for 58 mm paper
 }
 
 
@@ -63,7 +65,7 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
         ice = str(values["shop.ice"]).strip()
         if ice and not (ice.isdigit() and len(ice) == 15):
             raise ValidationError(_("An ICE is 15 digits."))
-    for key in ("idle_lock_minutes", "discount.seller_limit_bp"):
+    for key in ("idle_lock_minutes", "discount.seller_limit_bp", "printer.width"):
         if key in values:
             try:
                 number = int(values[key])

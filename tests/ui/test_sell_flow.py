@@ -311,3 +311,28 @@ def test_keyboard_shortcuts_work_from_the_scan_field(window, qtbot, demo, users)
     )
     qtbot.keyClick(field, Qt.Key.Key_F12)
     assert opened == ["paymentDialog"]
+
+
+def test_receipt_printed_after_a_sale_on_a_file_printer(window, qtbot, demo, users, tmp_path):
+    """With a printer set, "Print receipt" sends an ESC/POS job off the GUI thread and the
+    sell screen says so; the sale is saved whatever the printer does."""
+    from coopos.services import settings as settings_service
+
+    job = tmp_path / "receipts.bin"
+    settings_service.update(demo, {"printer.uri": f"file:{job}"})
+    open_shift(demo, users)
+    login(window, qtbot, "1111")
+    scan(window, qtbot, "SAF-1G")
+
+    def pay():
+        dialog = active_dialog("paymentDialog")
+        click(dialog, "exactCash", qtbot)
+        later(lambda: click(active_dialog("afterSaleDialog"), "receiptPrint", qtbot))
+        click(dialog, "confirmPayment", qtbot)
+
+    later(pay)
+    click(window, "payButton", qtbot)
+    qtbot.waitUntil(lambda: "printed" in label_text(window, "sellMessage"), timeout=10000)
+    data = job.read_bytes()
+    assert data.startswith(b"\x1b@") and b"\x1dv0" in data  # init, then raster bands
+    assert len(sales(demo)) == 1

@@ -222,9 +222,10 @@ class PaymentDialog(QDialog):
 class AfterSaleDialog(QDialog):
     """The change, large, and the choice: print the receipt or not."""
 
-    def __init__(self, result: SaleResult, parent=None):
+    def __init__(self, result: SaleResult, parent=None, report=None):
         super().__init__(parent)
         self.result = result
+        self.report = report or (lambda message, error: None)  # the printer's late answer
         self.message = ""  # what printing said, for the sell screen to show
         self.setObjectName("afterSaleDialog")
         self.setWindowTitle(_("Sale {receipt}", receipt=result.receipt_no))
@@ -252,5 +253,5 @@ class AfterSaleDialog(QDialog):
         printing.setFocus()
 
     def print_receipt(self) -> None:
-        self.message = receipt_printer().print_receipt(self.result.receipt_no)
+        self.message = receipt_printer().print_receipt(self.result.receipt_no, self.report)
         self.accept()

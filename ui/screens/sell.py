@@ -589,4 +589,4 @@ class SellScreen(QWidget):
         from ui.receipts_hook import receipt_printer
 
         if self.session.last_receipt:
-            self.say(receipt_printer().print_receipt(self.session.last_receipt))
+            self.say(receipt_printer().print_receipt(self.session.last_receipt, self.say))

@@ -92,9 +92,7 @@ class SettingsScreen(QWidget):
         right.addWidget(self._till_box())
         right.addWidget(self._backup_box())
         right.addStretch(1)
-        grid.addWidget(
-            self._later_box(_("Receipt printer"), "printerBox", self._printer_text()), 1, 0
-        )
+        grid.addWidget(self._printer_box(), 1, 0)
         grid.addWidget(
             self._later_box(
                 _("Sync server"),
@@ -231,9 +229,54 @@ class SettingsScreen(QWidget):
         layout.addLayout(buttons)
         return box
 
-    @staticmethod
-    def _printer_text() -> str:
-        return _("The receipt printer is chosen and tested here with the receipts module.")
+    def _printer_box(self) -> QGroupBox:
+        box = QGroupBox(_("Receipt printer"))
+        box.setObjectName("printerBox")
+        form = QFormLayout(box)
+        self.printer_uri = QLineEdit()
+        self.printer_uri.setObjectName("printer_uri")
+        self.printer_uri.setPlaceholderText("tcp://192.168.1.50   ·   file:/home/shop/receipts.bin")
+        self.printer_uri.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        form.addRow(_("Printer"), self.printer_uri)
+        self.printer_width = QComboBox()
+        self.printer_width.setObjectName("printer_width")
+        self.printer_width.addItem(_("80 mm (576 dots)"), 576)
+        self.printer_width.addItem(_("58 mm (384 dots)"), 384)
+        row = QHBoxLayout()
+        row.addWidget(self.printer_width, 1)
+        test = QPushButton(_("Test print"))
+        test.setObjectName("testPrint")
+        test.clicked.connect(self.test_print)
+        row.addWidget(test)
+        form.addRow(_("Paper"), row)
+        form.addRow(
+            wrap(
+                _(
+                    "A network printer (tcp://address) or a file (file:/path). Leave "
+                    "empty for no printer: sales are saved either way."
+                )
+            )
+        )
+        return box
+
+    @guarded()
+    def test_print(self) -> None:
+        from coopos.printing.receipts import print_test_page
+
+        uri = self.printer_uri.text().strip()
+        if not uri:
+            raise ValidationError(_("Type the printer's address first."))
+        width = self.printer_width.currentData()
+        ctx = self.session.ctx
+        run_with_progress(
+            self,
+            _("Test print"),
+            lambda _progress: print_test_page(ctx, uri, width_dots=width),
+            on_done=lambda result: self.say(
+                _("Test page sent to {printer}.", printer=result.printer)
+            ),
+            on_error=lambda message: self.say(message, error=True),
+        )
 
     @staticmethod
     def _later_box(title: str, name: str, text: str) -> QGroupBox:
@@ -257,6 +300,9 @@ class SettingsScreen(QWidget):
         self.idle.setValue(int(values.get("idle_lock_minutes") or 0))
         self.discount.setText(format_rate_bp(int(values.get("discount.seller_limit_bp") or 0)))
         self.backup_folder.setText(values.get("backup.folder") or "")
+        self.printer_uri.setText(values.get("printer.uri") or "")
+        index = self.printer_width.findData(int(values.get("printer.width") or 576))
+        self.printer_width.setCurrentIndex(max(index, 0))
 
     def values(self) -> dict:
         values = {key: field.text().strip() for key, field in self.fields.items()}
@@ -267,6 +313,8 @@ class SettingsScreen(QWidget):
         values["idle_lock_minutes"] = self.idle.value()
         values["discount.seller_limit_bp"] = parse_rate_bp(self.discount.text().strip() or "0")
         values["backup.folder"] = self.backup_folder.text().strip()
+        values["printer.uri"] = self.printer_uri.text().strip()
+        values["printer.width"] = self.printer_width.currentData()
         return values
 
     def say(self, message: str, error: bool = False) -> None:
