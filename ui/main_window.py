@@ -208,6 +208,7 @@ class MainWindow(QMainWindow):
 
     def on_login(self, user) -> None:
         self.session.login(user)
+        self.use_language_of(user)
         if self.shell is None:
             self.shell = Shell(self.session)
             self.pages.addWidget(self.shell)
@@ -221,6 +222,22 @@ class MainWindow(QMainWindow):
         self.refresh_status()
         if not self.session.shift_open():
             QTimer.singleShot(0, self, self.ask_open_shift)
+
+    def use_language_of(self, user) -> None:
+        """The user's language (else the shop's); the screens are rebuilt if it changes.
+        The sale in progress lives in the session, so it is kept."""
+        from coopos.i18n import current_language
+        from ui.app import apply_language
+
+        with self.session.ctx.read() as s:
+            language = user.language or settings.get(s, "language")
+        if language == current_language():
+            return
+        apply_language(QApplication.instance(), language)
+        if self.shell is not None:
+            old, self.shell = self.shell, None
+            self.pages.removeWidget(old)
+            old.deleteLater()
 
     def lock(self) -> None:
         if self.session.user is None:

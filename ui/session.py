@@ -11,7 +11,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from coopos.db.models import User
 from coopos.domain.catalog import Role
-from coopos.i18n import set_language
 from coopos.services import lookups, settings
 from coopos.services.checkout import Checkout, CheckoutState
 from coopos.services.context import Context
@@ -47,8 +46,6 @@ class AppSession(QObject):
 
     def login(self, user: User) -> None:
         self.user = user
-        if user.language:
-            set_language(user.language)
         if self.checkout is None:
             self.checkout = self._restore_cart() or self._new_checkout()
             self._watch(self.checkout)

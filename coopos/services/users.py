@@ -81,6 +81,21 @@ def set_active(
         uow.publish(events.USERS_CHANGED)
 
 
+def set_user_language(
+    ctx: Context, user_id: int, language: str | None, actor_id: int | None
+) -> None:
+    """A user's own language (None: the shop's), applied when they log in."""
+    from coopos.i18n import SUPPORTED_LANGUAGES
+
+    if language is not None and language not in SUPPORTED_LANGUAGES:
+        raise ValidationError(_("Unknown language “{language}”.", language=language))
+    with ctx.write() as uow:
+        user = uow.session.get(User, user_id)
+        user.language = language
+        uow.audit("user_language", actor_id, user=user.name, language=language or "")
+        uow.publish(events.USERS_CHANGED)
+
+
 def list_users(ctx: Context) -> list[User]:
     with ctx.read() as s:
         return list(s.execute(select(User).order_by(User.name)).scalars())

@@ -13,11 +13,13 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPushBut
 
 @pytest.fixture
 def app_session(demo, qapp):
+    from coopos.services import settings
     from ui import theme
     from ui.app import apply_language
     from ui.session import AppSession
 
     theme.apply(qapp)
+    settings.update(demo, {"language": "en"})  # the tests read English texts
     apply_language(qapp, "en")
     session = AppSession(demo)
     yield session

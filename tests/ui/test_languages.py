@@ -14,12 +14,13 @@ from PySide6.QtCore import QCoreApplication, Qt
     ],
 )
 def test_sell_screen_direction_follows_the_language(qapp, qtbot, demo, users, language, direction):
-    from coopos.services import shifts
+    from coopos.services import settings, shifts
     from ui.app import apply_language
     from ui.main_window import MainWindow
     from ui.session import AppSession
 
     shifts.open_shift(demo, users["Fatima"].id, 0)
+    settings.update(demo, {"language": language})  # a login applies the shop's language
     apply_language(qapp, language)
     try:
         session = AppSession(demo)
@@ -48,3 +49,37 @@ def test_qt_standard_buttons_are_translated(qapp):
     finally:
         apply_language(qapp, "en")
     assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Cancel"
+
+
+def test_a_user_with_their_own_language_gets_it_at_login_and_keeps_the_cart(
+    qapp, qtbot, demo, users
+):
+    from coopos.i18n import current_language
+    from coopos.services import shifts
+    from coopos.services import users as user_service
+    from ui.app import apply_language
+    from ui.main_window import MainWindow
+    from ui.session import AppSession
+
+    shifts.open_shift(demo, users["Fatima"].id, 0)
+    user_service.set_user_language(demo, users["Youssef"].id, "ar", users["Admin"].id)
+    apply_language(qapp, "fr")
+    try:
+        session = AppSession(demo)
+        window = MainWindow(session)
+        qtbot.addWidget(window)
+        window.show()
+        window.on_login(users["Fatima"])  # no language of her own: the shop's (fr)
+        assert current_language() == "fr"
+        session.checkout.scan("SAF-1G")
+        window.lock()
+        with demo.read() as s:
+            youssef = s.get(type(users["Youssef"]), users["Youssef"].id)
+        window.on_login(youssef)
+        assert current_language() == "ar"
+        assert window.shell.sell.layoutDirection() == Qt.LayoutDirection.RightToLeft
+        assert window.shell.sell.pay.text() == "الأداء (F12)"  # the rebuilt screen
+        assert [ln.sku for ln in session.checkout.lines] == ["SAF-1G"]  # the cart is kept
+        session.bridge.close()
+    finally:
+        apply_language(qapp, "en")

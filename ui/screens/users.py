@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -174,6 +175,7 @@ class UsersScreen(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         for key, name, label, slot in [
             ("pin", "changePin", _("Change PIN"), self.change_pin),
+            ("language", "userLanguage", _("Language…"), self.choose_language),
             ("toggle", "toggleUser", _("Deactivate"), self.toggle),
             ("add", "addUser", _("Add a user"), self.add),
         ]:
@@ -259,10 +261,34 @@ class UsersScreen(QWidget):
     def update_buttons(self) -> None:
         user = self.selected()
         self.buttons["pin"].setEnabled(user is not None and user.active)
+        self.buttons["language"].setEnabled(user is not None)
         self.buttons["toggle"].setEnabled(user is not None)
         self.buttons["toggle"].setText(
             _("Reactivate") if user is not None and not user.active else _("Deactivate")
         )
+
+    @guarded()
+    def choose_language(self) -> None:
+        user = self.selected()
+        if user is None:
+            raise ValidationError(_("Pick a user first."))
+        choices = [(None, _("Shop language")), *LANGUAGE_NAMES.items()]
+        labels = [label for _code, label in choices]
+        current = next((i for i, (code, _l) in enumerate(choices) if code == user.language), 0)
+        label, ok = QInputDialog.getItem(
+            self,
+            _("Language"),
+            _("Language of {name}", name=user.name),
+            labels,
+            current,
+            False,
+        )
+        if ok:
+            code = choices[labels.index(label)][0]
+            users.set_user_language(self.session.ctx, user.id, code, self.session.user.id)
+            self.say(
+                _("{name} will see coopos in this language at the next login.", name=user.name)
+            )
 
     def _check_may_manage(self, user: User) -> None:
         me = self.session.user
