@@ -72,6 +72,9 @@ def render(language: str, out: Path) -> None:
     folder = Path(tempfile.mkdtemp(prefix="coopos-shots-"))
     try:
         ctx = build_demo(folder)
+        from coopos.services import settings
+
+        settings.update(ctx, {"language": language})  # what a login applies
         apply_language(app, language)
         session = AppSession(ctx)
         window = MainWindow(session)
