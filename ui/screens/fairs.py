@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from babel.dates import format_date
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -18,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +30,7 @@ from ui.errors import crash_message
 from ui.models import TableModel
 from ui.session import AppSession
 from ui.theme import set_role
+from ui.widgets.forms import read_only_view
 
 KIND_LABELS = {"shop": N_("Shop"), "warehouse": N_("Warehouse"), "stand": N_("Stand")}
 COLUMNS = [
@@ -226,16 +225,7 @@ class FairsScreen(QWidget):
         self.message.hide()
         layout.addWidget(self.message)
         self.model = TableModel(parent=self)
-        self.view = QTableView()
-        self.view.setObjectName("locationsTable")
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
-        self.view.setWordWrap(True)
-        self.view.verticalHeader().hide()
-        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.view = read_only_view("locationsTable", self.model, wrap=True)
         layout.addWidget(self.view, 1)
         session.bridge.locations_changed.connect(self.refresh)
         self.refresh()

@@ -10,7 +10,6 @@ from pathlib import Path
 from babel.dates import format_skeleton
 from PySide6.QtCore import QDate, QStandardPaths, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +37,7 @@ from ui.screens.shifts import ReportView
 from ui.session import AppSession
 from ui.theme import set_role
 from ui.widgets.chart import Bar, BarChart
+from ui.widgets.forms import read_only_view
 from ui.workers import run_with_progress
 
 GROUPINGS = [
@@ -122,14 +121,7 @@ class ZReportsDialog(QDialog):
             for number, closed_local, location, user in closed
         ]
         self.model = TableModel(Table(_("Z reports"), Z_COLUMNS, rows), self)
-        self.view = QTableView()
-        self.view.setObjectName("zList")
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().hide()
-        self.view.verticalHeader().setDefaultSectionSize(44)  # touch-sized rows
+        self.view = read_only_view("zList", self.model)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.view.horizontalHeader().setSectionResizeMode(
             0, QHeaderView.ResizeMode.ResizeToContents
@@ -235,15 +227,7 @@ class ReportsScreen(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setChildrenCollapsible(False)
         self.model = TableModel(parent=self)
-        self.view = QTableView()
-        self.view.setObjectName("reportTable")
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
-        self.view.verticalHeader().hide()
-        self.view.setWordWrap(True)  # long product and cooperative names wrap, never cut
-        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.view = read_only_view("reportTable", self.model, wrap=True)
         split.addWidget(self.view)
         self.chart = BarChart()
         self.chart.setObjectName("salesChart")

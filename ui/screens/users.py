@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -17,7 +16,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +32,7 @@ from ui.models import TableModel
 from ui.session import AppSession
 from ui.theme import set_role
 from ui.widgets.approval import approve
+from ui.widgets.forms import read_only_view
 from ui.widgets.keypad import Keypad
 
 # Language names are written in their own language, whatever the interface language.
@@ -200,15 +199,7 @@ class UsersScreen(QWidget):
         self.message.hide()
         layout.addWidget(self.message)
         self.model = TableModel(parent=self)
-        self.view = QTableView()
-        self.view.setObjectName("usersTable")
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
-        self.view.verticalHeader().hide()
-        self.view.verticalHeader().setDefaultSectionSize(44)  # touch-sized rows
+        self.view = read_only_view("usersTable", self.model)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.view.doubleClicked.connect(lambda _index: self.change_pin())
         layout.addWidget(self.view, 1)

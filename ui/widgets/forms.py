@@ -407,3 +407,23 @@ class BackOfficeScreen(QWidget):
         if self._dirty:
             self._dirty = False
             self.refresh()
+
+
+def read_only_view(name: str, model, wrap: bool = False) -> QTableView:
+    """A read-only table: whole rows, one at a time, no row numbers, alternating colours.
+    ``wrap`` lets long names wrap (rows grow to their content); otherwise rows are
+    touch-high."""
+    view = QTableView()
+    view.setObjectName(name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().hide()
+    if wrap:
+        view.setWordWrap(True)
+        view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    else:
+        view.verticalHeader().setDefaultSectionSize(44)
+    return view
