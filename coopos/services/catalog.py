@@ -524,15 +524,16 @@ def search(
     words = normalise(query).split()
     if words:
         match = " ".join(f'"{w}"*' for w in words)
-        # One or two letters match most of a big catalog: bm25-ranking all of them costs
+        # Up to three letters match much of a big catalog: bm25-ranking all of them costs
         # tens of ms per keystroke, so take candidates unranked and let our own rule
         # (names starting with the query first) order them.
-        short = len("".join(words)) < 3
+        short = len("".join(words)) < 4
         ids = [
             r[0]
             for r in session.execute(
                 _SEARCH_SHORT if short else _SEARCH_RANKED,
-                {"q": match, "n": max(limit * 4, 200)},
+                # unranked short queries only need enough candidates to fill the page
+                {"q": match, "n": limit * 2 if short else max(limit * 4, 200)},
             )
         ]
         ids = [i for i in ids if i not in hits]
