@@ -30,6 +30,7 @@ from coopos.db.models import (
 )
 from coopos.domain.sale import CartLine, Payment, PaymentMethod, price_lines, settle
 from coopos.resources import resource_path
+from coopos.services.catalog import COLUMNS
 from coopos.services.checkout import line_rows, payment_rows, sale_number
 from coopos.services.context import Context
 
@@ -265,22 +266,7 @@ def write_catalog_csv(
 
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(
-            [
-                "sku",
-                "barcode",
-                "name_ar",
-                "name_fr",
-                "name_en",
-                "name_zgh",
-                "cooperative",
-                "category",
-                "unit",
-                "price",
-                "vat_rate",
-                "stock",
-            ]
-        )
+        writer.writerow(COLUMNS)
         for i in range(n):
             prefix, t_fr, t_ar, t_en, category, vat, base, weighable = rng.choice(PRODUCT_TYPES)
             v_fr, v_ar = rng.choice(VARIETIES) if prefix in VARIETY_TYPES else ("", "")
