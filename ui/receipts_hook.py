@@ -23,8 +23,14 @@ class ReceiptPrinter(Protocol):
     def print_receipt(self, receipt_no: str, report: Report) -> str:
         """Start printing; return a sentence now, call ``report`` when done."""
 
+    def open_drawer(self, report: Report) -> None:
+        """Kick the cash drawer (wired to the receipt printer)."""
+
 
 class NoPrinter:
+    def open_drawer(self, report: Report) -> None:
+        report(_("Recorded. No printer is set up to open the drawer: open it by hand."), False)
+
     def print_receipt(self, receipt_no: str, report: Report) -> str:
         return _(
             "No receipt printer is set up yet: receipt {receipt} was saved and can be "
@@ -41,6 +47,21 @@ class EscposPrinter:
 
         escpos.open_printer(uri)  # a bad URI is refused when it is set, not at a sale
         self.ctx, self.uri, self.width = ctx, uri, width_dots
+
+    def open_drawer(self, report: Report) -> None:
+        """The drawer is wired to the receipt printer: send it the kick, off the GUI."""
+        from coopos.printing import escpos
+        from ui.workers import run_task
+
+        def kick(_progress) -> str:
+            escpos.open_printer(self.uri).send(escpos.drawer_kick())
+            return _("Drawer opened.")
+
+        run_task(
+            kick,
+            on_done=lambda message: report(message, False),
+            on_error=lambda message: report(message, True),
+        )
 
     def print_receipt(self, receipt_no: str, report: Report) -> str:
         from coopos.printing import escpos

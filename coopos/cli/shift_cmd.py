@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from coopos.cli.base import add_format, open_context, split_pair
+from coopos.cli.base import add_format, ask_pin, open_context, split_pair
 from coopos.cli.render import render_shift_report
 from coopos.domain.errors import ValidationError
 from coopos.domain.money import format_amount, parse_amount
 from coopos.domain.sale import PaymentMethod
 from coopos.i18n import _
-from coopos.services import lookups, shifts
+from coopos.services import lookups, shifts, users
 
 
 def register(sub, common) -> None:
@@ -28,6 +28,13 @@ def register(sub, common) -> None:
     s.add_argument("--reason", required=True)
     s.add_argument("--user", default="Admin", metavar="NAME")
     s.set_defaults(func=cmd_cash)
+
+    s = ssub.add_parser(
+        "drawer", parents=[common], help=_("open the cash drawer without a sale (manager, audited)")
+    )
+    s.add_argument("--reason", required=True)
+    s.add_argument("--pin", help=_("a manager's PIN"))
+    s.set_defaults(func=cmd_drawer)
 
     s = ssub.add_parser("x", parents=[common], help=_("X report of the open shift"))
     add_format(s)
@@ -82,6 +89,25 @@ def cmd_cash(args: argparse.Namespace) -> int:
     user = _user(ctx, args.user)
     move = shifts.cash_movement(ctx, user.id, parse_amount(args.amount), args.reason)
     print(_("Cash movement of {amount} MAD recorded.", amount=format_amount(move.amount_cents)))
+    return 0
+
+
+def cmd_drawer(args: argparse.Namespace) -> int:
+    """Record the opening, then kick the drawer through the receipt printer if one is set."""
+    from coopos.services import settings
+
+    ctx = open_context(args)
+    manager = users.require_manager(ctx, ask_pin(args, _("Manager PIN")), "drawer_open")
+    shifts.record_drawer_opened(ctx, manager.id, args.reason)
+    with ctx.read() as s:
+        uri = str(settings.get(s, "printer.uri") or "")
+    if uri:
+        from coopos.printing import escpos
+
+        escpos.open_printer(uri).send(escpos.drawer_kick())
+        print(_("Drawer opened."))
+    else:
+        print(_("Recorded. No printer is set up to open the drawer: open it by hand."))
     return 0
 
 

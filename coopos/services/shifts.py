@@ -102,6 +102,18 @@ def cash_movement(ctx: Context, user_id: int, amount: Cents, reason: str) -> Cas
         return move
 
 
+def record_drawer_opened(ctx: Context, manager_id: int, reason: str) -> None:
+    """The cash drawer opened without a sale (change for a neighbour, a count...): always
+    a manager's decision, always audited with its reason."""
+    if not reason.strip():
+        raise ValidationError(_("Say why the drawer is opened."))
+    with ctx.write() as uow:
+        shift = lookups.open_shift(uow.session)
+        uow.audit(
+            "drawer_opened", manager_id, reason=reason.strip(), shift=shift.id if shift else None
+        )
+
+
 def require_open(session: Session) -> Shift:
     shift = lookups.open_shift(session)
     if shift is None:

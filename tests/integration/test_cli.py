@@ -225,3 +225,26 @@ def test_no_screen_is_one_clear_sentence(tmp_path, capsys, monkeypatch):
     assert launcher.main(["--db", str(tmp_path / "x.db")]) == 1
     err = capsys.readouterr().err
     assert "No screen was found" in err and len(err.strip().splitlines()) == 1
+
+
+def test_opening_the_drawer_without_a_sale_needs_a_manager_and_is_audited(cli, demo_path, tmp_path):
+    from coopos.db.models import AuditEntry
+
+    code, _out, err = cli("shift", "drawer", "--reason", "change", "--pin", "1111")
+    assert code == 1 and "manager's PIN" in err
+    job = tmp_path / "printer.bin"
+    assert cli("shift", "drawer", "--reason", "", "--pin", "2222")[0] == 1  # a reason is due
+    ctx = Context.open(demo_path)
+    from coopos.services import settings
+
+    settings.update(ctx, {"printer.uri": f"file:{job}"})
+    ctx.close()
+    code, out, _err = cli("shift", "drawer", "--reason", "change for the stand", "--pin", "2222")
+    assert code == 0 and "Drawer opened" in out
+    assert job.read_bytes() == b"\x1bp\x00\x19\xfa"  # ESC p, pin 2
+    ctx = Context.open(demo_path)
+    with ctx.read() as s:
+        entries = s.execute(select(AuditEntry).where(AuditEntry.action == "drawer_opened"))
+        [entry] = entries.scalars().all()
+    ctx.close()
+    assert "change for the stand" in entry.details

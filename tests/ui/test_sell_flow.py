@@ -336,3 +336,24 @@ def test_receipt_printed_after_a_sale_on_a_file_printer(window, qtbot, demo, use
     data = job.read_bytes()
     assert data.startswith(b"\x1b@") and b"\x1dv0" in data  # init, then raster bands
     assert len(sales(demo)) == 1
+
+
+def test_open_drawer_from_the_shift_screen_is_audited(window, qtbot, demo, users, monkeypatch):
+    from sqlalchemy import select as sql_select
+
+    from coopos.db.models import AuditEntry
+    from ui.screens import shifts as shift_screen
+
+    open_shift(demo, users)
+    login(window, qtbot, "2222")  # a manager: approves without typing the PIN again
+    screen = window.shell.show_screen("shifts")
+    monkeypatch.setattr(shift_screen, "ask_text", lambda *args: "change for a customer")
+    click(screen, "shift_drawer", qtbot)
+    assert "open it by hand" in label_text(screen, "shiftStatus")  # no printer set up
+    with demo.read() as s:
+        [entry] = (
+            s.execute(sql_select(AuditEntry).where(AuditEntry.action == "drawer_opened"))
+            .scalars()
+            .all()
+        )
+    assert entry.user_id == users["Youssef"].id and "change for a customer" in entry.details

@@ -180,6 +180,7 @@ class ShiftsScreen(QWidget):
             ("open", _("Open the shift"), self.open_shift),
             ("cash_in", _("Cash in"), lambda: self.cash(1)),
             ("cash_out", _("Cash out"), lambda: self.cash(-1)),
+            ("drawer", _("Open drawer"), self.open_drawer),
             ("x", _("X report"), self.x_report),
             ("close", _("Close the shift (Z)"), self.close_shift),
             ("last_z", _("Last Z report"), self.last_z),
@@ -228,6 +229,28 @@ class ShiftsScreen(QWidget):
         reason = ask_text(self, title, _("Reason"))
         if reason:
             shifts.cash_movement(self.session.ctx, self.session.user.id, sign * amount, reason)
+
+    @guarded()
+    def open_drawer(self) -> None:
+        """No sale: a manager approves, the reason is audited, then the drawer opens."""
+        from ui.widgets.approval import approve
+
+        reason = ask_text(self, _("Open drawer"), _("Why is the drawer opened?"))
+        if not reason:
+            return
+        approver = approve(
+            self.session.ctx,
+            self,
+            "drawer_open",
+            _("Opening the drawer without a sale needs a manager."),
+            self.session,
+        )
+        if approver is None:
+            return
+        shifts.record_drawer_opened(self.session.ctx, approver.id, reason)
+        from ui.receipts_hook import receipt_printer
+
+        receipt_printer().open_drawer(lambda message, error: self.status.setText(message))
 
     @guarded()
     def x_report(self) -> None:
