@@ -24,7 +24,3 @@ def default_db_path() -> Path:
 def log_dir() -> Path:
     override = os.environ.get("COOPOS_LOG_DIR")
     return Path(override) if override else user_log_path(APP_NAME, appauthor=False)
-
-
-def backup_dir() -> Path:
-    return data_dir() / "backups"

@@ -93,7 +93,6 @@ class CartModel(QAbstractTableModel):
             return font
         return None
 
-    @staticmethod
     def is_whole(qty) -> bool:
         return qty == qty.to_integral_value() and qty >= ONE
 

@@ -16,8 +16,6 @@ from coopos.i18n import N_, _
 from coopos.services.reports import Column, Table
 from coopos.services.shifts import ShiftReport
 
-FORMATS = ("text", "csv", "json")
-
 
 def cell(value: Any, kind: str) -> str:
     if value is None:

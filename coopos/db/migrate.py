@@ -43,10 +43,6 @@ def upgrade(engine: Engine) -> None:
         conn.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
 
 
-def needs_upgrade(engine: Engine) -> bool:
-    return current_revision(engine) != head_revision()
-
-
 def is_coopos_database(engine: Engine) -> bool:
     with engine.connect() as conn:
         return conn.execute(text("PRAGMA application_id")).scalar() == APPLICATION_ID

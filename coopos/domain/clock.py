@@ -30,9 +30,6 @@ class FixedClock(Clock):
         self.offset = timedelta(hours=offset_hours)
         self.step = timedelta(seconds=step_seconds)
 
-    def advance(self, **delta: float) -> None:
-        self.current += timedelta(**delta)
-
     def now(self) -> Stamp:
         utc = self.current
         self.current += self.step

@@ -52,12 +52,6 @@ def format_money(cents: int, language: str | None = None) -> str:
     return _digits(text, language)
 
 
-def format_number(value: Decimal | int, language: str | None = None) -> str:
-    language = language or current_language()
-    text = format_decimal(value, locale=locale_of(language), numbering_system=_numbering(language))
-    return _digits(text, language)
-
-
 def format_qty(qty: Decimal, language: str | None = None) -> str:
     """Whole numbers without decimals, weights with their 3 decimals."""
     text = format_quantity(qty)

@@ -32,7 +32,7 @@ from coopos.domain.search import normalise
 from coopos.domain.stock import MovementReason
 from coopos.domain.vat import check_vat_rate
 from coopos.i18n import _, ngettext
-from coopos.services import lookups
+from coopos.services import inventory, lookups
 from coopos.services.context import Context
 
 COLUMNS = [
@@ -433,24 +433,18 @@ def _apply_rows(uow, rows, summary, filename, user_id, progress) -> None:
     reindex(s, touched)
     if stock:
         summary.stock_lines = len(stock)
-        record_receipts(uow, location.id, stock, user_id, f"import:{filename}")
+        reference = f"import:{filename}"
+        inventory.write_movements(
+            uow,
+            [
+                inventory.movement_row(
+                    uow, p, location, q, MovementReason.RECEIVED, user_id, reference
+                )
+                for p, q in stock
+            ],
+        )
     if progress:
         progress(len(rows), len(rows))
-
-
-def record_receipts(uow, location_id: int, items, user_id, reference: str) -> None:
-    """'Received' movements for the stock column of an import (one outbox event)."""
-    from coopos.db.models import Location
-    from coopos.services.inventory import movement_row, write_movements
-
-    location = uow.session.get(Location, location_id)
-    write_movements(
-        uow,
-        [
-            movement_row(uow, p, location, q, MovementReason.RECEIVED, user_id, reference)
-            for p, q in items
-        ],
-    )
 
 
 # -- search index -------------------------------------------------------------------------
@@ -477,21 +471,6 @@ def reindex(session: Session, products: list[Product]) -> None:
         text("INSERT INTO product_search(rowid, text) VALUES (:id, :text)"),
         [{"id": p.id, "text": search_text(p)} for p in products],
     )
-
-
-def reindex_all(ctx: Context) -> int:
-    with ctx.write() as uow:
-        s = uow.session
-        s.execute(text("DELETE FROM product_search"))
-        products = list(
-            s.execute(
-                select(Product).options(
-                    selectinload(Product.barcodes), selectinload(Product.cooperative)
-                )
-            ).scalars()
-        )
-        reindex(s, products)
-        return len(products)
 
 
 # -- search ---------------------------------------------------------------------------------
@@ -556,9 +535,9 @@ def search(
 
 
 def export_rows(session: Session, with_stock: bool = False) -> list[dict[str, str]]:
-    from coopos.services.inventory import on_hand_by_product
-
-    stock = on_hand_by_product(session, lookups.location(session).id) if with_stock else {}
+    stock = (
+        inventory.on_hand_by_product(session, lookups.location(session).id) if with_stock else {}
+    )
     products = session.execute(
         select(Product)
         .where(Product.active)

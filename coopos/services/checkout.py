@@ -23,9 +23,9 @@ from sqlalchemy.orm import selectinload
 
 from coopos.db.models import Product, Sale, User
 from coopos.domain import events
-from coopos.domain.catalog import Role, pick_name
+from coopos.domain.catalog import Role, parse_rate_bp, pick_name
 from coopos.domain.errors import NotFoundError, PermissionDenied, StateError, ValidationError
-from coopos.domain.money import Cents, format_amount
+from coopos.domain.money import Cents, format_amount, percent_of
 from coopos.domain.quantity import ONE, format_quantity, quantity, to_milli
 from coopos.domain.sale import (
     CartLine,
@@ -268,9 +268,6 @@ class Checkout:
     def set_line_discount_percent(
         self, line_id: str, percent: Decimal | str, approver: Approver | None = None
     ) -> None:
-        from coopos.domain.catalog import parse_rate_bp
-        from coopos.domain.money import percent_of
-
         line = self.line(line_id)
         self.set_line_discount(line_id, percent_of(line.gross, parse_rate_bp(percent)), approver)
 

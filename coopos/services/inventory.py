@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from coopos.db.models import Location, Product, StockMovement, new_uuid
+from coopos.db.models import Cooperative, Location, Product, StockMovement, new_uuid
 from coopos.db.uow import UnitOfWork
 from coopos.domain import events
 from coopos.domain.catalog import Unit
@@ -314,8 +314,6 @@ def stock_report(
 ) -> list[StockRow]:
     """On-hand per product and location (the till's location unless one is given with
     ``location_code``; ``*`` for all)."""
-    from coopos.db.models import Cooperative
-
     total = func.coalesce(func.sum(StockMovement.quantity_milli), 0)
     stmt = (
         select(

@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from coopos.db.models import Fair, Location
 from coopos.domain import events
@@ -68,8 +69,6 @@ def add_location(
 
 
 def list_locations(ctx: Context) -> list[Location]:
-    from sqlalchemy.orm import selectinload
-
     with ctx.read() as s:
         return list(
             s.execute(

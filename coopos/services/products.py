@@ -19,7 +19,7 @@ from coopos.domain.errors import NotFoundError, StateError, ValidationError
 from coopos.domain.money import format_amount
 from coopos.i18n import _
 from coopos.services import lookups
-from coopos.services.catalog import parse_row, reindex
+from coopos.services.catalog import parse_row, reindex, search
 from coopos.services.context import Context
 
 STALE = "This record was changed by someone else meanwhile: reload it and try again."
@@ -137,8 +137,6 @@ def list_products(
     if category_id:
         stmt = stmt.where(Product.category_id == category_id)
     if text.strip():
-        from coopos.services.catalog import search
-
         ids = [
             h.product.id
             for h in search(session, text, limit=500, include_inactive=include_archived)

@@ -197,10 +197,3 @@ def _by_line_group(session, start, end, title, by) -> Table:
     totals = {c.key: sum(r[c.key] for r in rows) for c in cols[3:]}
     totals["code"] = _("Total")
     return Table(title, cols, rows, totals)
-
-
-def cooperative_names(session: Session) -> dict[str, str]:
-    return {
-        c.code: c.name_fr or c.name_ar or c.code
-        for c in session.execute(select(Cooperative)).scalars()
-    }

@@ -9,6 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coopos.db.models import Setting
+from coopos.domain import events
+from coopos.domain.errors import ValidationError
+from coopos.i18n import _
 
 DEFAULTS: dict[str, Any] = {
     "shop.name": "",
@@ -54,9 +57,6 @@ EDITABLE = {k for k in DEFAULTS if not k.startswith("device.")} | {"backup.folde
 
 def validate(values: dict[str, Any]) -> dict[str, Any]:
     """Check settings typed by a user; returns them cleaned (numbers as ints)."""
-    from coopos.domain.errors import ValidationError
-    from coopos.i18n import _
-
     values = dict(values)
     unknown = set(values) - EDITABLE
     if unknown:
@@ -80,8 +80,6 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
 
 def update(ctx, values: dict[str, Any], user_id: int | None = None) -> None:
     """Save settings from the back office (audited; listeners told after commit)."""
-    from coopos.domain import events
-
     values = validate(values)
     with ctx.write() as uow:
         changed = {}

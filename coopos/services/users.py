@@ -10,7 +10,7 @@ from coopos.domain import events
 from coopos.domain.catalog import Role
 from coopos.domain.errors import PermissionDenied, ValidationError
 from coopos.domain.security import check_pin_format, hash_pin, verify_pin
-from coopos.i18n import _
+from coopos.i18n import SUPPORTED_LANGUAGES, _
 from coopos.services.context import Context
 
 
@@ -85,8 +85,6 @@ def set_user_language(
     ctx: Context, user_id: int, language: str | None, actor_id: int | None
 ) -> None:
     """A user's own language (None: the shop's), applied when they log in."""
-    from coopos.i18n import SUPPORTED_LANGUAGES
-
     if language is not None and language not in SUPPORTED_LANGUAGES:
         raise ValidationError(_("Unknown language “{language}”.", language=language))
     with ctx.write() as uow:
