@@ -6,7 +6,6 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
-from coopos.domain.quantity import ONE
 from coopos.i18n import N_, _
 from coopos.i18n.formats import format_money, format_qty
 from coopos.services.checkout import Checkout
@@ -92,9 +91,6 @@ class CartModel(QAbstractTableModel):
             font.setItalic(True)
             return font
         return None
-
-    def is_whole(qty) -> bool:
-        return qty == qty.to_integral_value() and qty >= ONE
 
 
 class TableModel(QAbstractTableModel):
