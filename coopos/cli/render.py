@@ -84,7 +84,8 @@ def text_table(title: str, cols: list[Column], rows: list[dict], totals: dict | 
             parts.append(value.rjust(width) if numeric else value.ljust(width))
         return "  ".join(parts).rstrip()
 
-    out = [title, "=" * len(title), line(header), line(["-" * w for w in widths])]
+    out = [title, "=" * len(title)] if title else []
+    out += [line(header), line(["-" * w for w in widths])]
     rule_at = len(body) - 1 if totals else None
     for i, row in enumerate(body):
         if i == rule_at:
@@ -186,7 +187,7 @@ def shift_report_text(r: ShiftReport) -> str:
         }
         for m in r.by_method
     ]
-    lines.append(text_table("", cols, rows).split("\n", 2)[2])
+    lines.append(text_table("", cols, rows))
     cash = [
         (_("Cash float"), money(r.float_cents)),
         (_("Cash in"), money(r.cash_in)),
@@ -207,7 +208,7 @@ def shift_report_text(r: ShiftReport) -> str:
         Column("commission", N_("Commission"), "money"),
         Column("payable", N_("Due to cooperative"), "money"),
     ]
-    lines.append(text_table("", cols, r.by_cooperative).split("\n", 2)[2])
+    lines.append(text_table("", cols, r.by_cooperative))
     lines += ["", _("By VAT rate")]
     cols = [
         Column("rate", N_("VAT %")),
@@ -215,7 +216,7 @@ def shift_report_text(r: ShiftReport) -> str:
         Column("net", N_("Excl. VAT"), "money"),
         Column("vat", N_("VAT"), "money"),
     ]
-    lines.append(text_table("", cols, r.by_vat).split("\n", 2)[2])
+    lines.append(text_table("", cols, r.by_vat))
     return "\n".join(lines)
 
 

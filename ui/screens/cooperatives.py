@@ -33,7 +33,7 @@ from ui.widgets.forms import (
     BackOfficeScreen,
     DataTable,
     add_shortcuts,
-    cancel_save_row,
+    dialog_buttons,
     direction_field,
     error_label,
     form_layout,
@@ -99,7 +99,7 @@ class CooperativeDialog(QDialog):
 
         self.error = error_label("cooperativeError")
         layout.addWidget(self.error)
-        layout.addLayout(cancel_save_row(self, "Cooperative", self.save))
+        layout.addLayout(dialog_buttons(self, self.save, "saveCooperative"))
 
         if coop is not None:
             self.version = coop.version

@@ -30,7 +30,7 @@ from ui.errors import crash_message
 from ui.models import TableModel
 from ui.session import AppSession
 from ui.theme import set_role
-from ui.widgets.forms import read_only_view
+from ui.widgets.forms import dialog_buttons, error_label, read_only_view
 
 KIND_LABELS = {"shop": N_("Shop"), "warehouse": N_("Warehouse"), "stand": N_("Stand")}
 COLUMNS = [
@@ -128,21 +128,9 @@ class LocationDialog(QDialog):
             self.ends = self._date_edit("fairEnds", today + timedelta(days=3))
             form.addRow(_("Last day"), self.ends)
         layout.addLayout(form)
-        self.error = set_role(QLabel(), "error")
-        self.error.setObjectName("locationError")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label("locationError")
         layout.addWidget(self.error)
-        buttons = QHBoxLayout()
-        cancel = QPushButton(_("Cancel"))
-        cancel.clicked.connect(self.reject)
-        buttons.addWidget(cancel)
-        save = set_role(QPushButton(_("Add")), "primary")
-        save.setObjectName("saveLocation")
-        save.setDefault(True)
-        save.clicked.connect(self.save)
-        buttons.addWidget(save, 2)
-        layout.addLayout(buttons)
+        layout.addLayout(dialog_buttons(self, self.save, "saveLocation", _("Add")))
         self.code.setFocus()
 
     @staticmethod

@@ -51,7 +51,7 @@ from ui.widgets.forms import (
     DataTable,
     MessageLine,
     add_shortcuts,
-    cancel_save_row,
+    dialog_buttons,
     direction_field,
     error_label,
     form_layout,
@@ -157,7 +157,7 @@ class ProductDialog(QDialog):
 
         self.error = error_label("productError")
         layout.addWidget(self.error)
-        layout.addLayout(cancel_save_row(self, "Product", self.save))
+        layout.addLayout(dialog_buttons(self, self.save, "saveProduct"))
 
         if product is not None:
             self.version = product.version

@@ -30,6 +30,7 @@ from coopos.services.shifts import ShiftReport
 from ui.errors import guarded, show_error
 from ui.session import AppSession
 from ui.theme import set_role
+from ui.widgets.forms import dialog_buttons, error_label
 from ui.widgets.keypad import ask_value
 
 
@@ -113,18 +114,12 @@ class CloseShiftDialog(QDialog):
         self.difference = QLabel()
         self.difference.setObjectName("cashDifference")
         layout.addWidget(self.difference)
-        self.error = set_role(QLabel(), "error")
-        self.error.hide()
+        self.error = error_label("closeShiftError")
         layout.addWidget(self.error)
-        buttons = QHBoxLayout()
-        cancel = QPushButton(_("Cancel"))
-        cancel.clicked.connect(self.reject)
-        buttons.addWidget(cancel)
-        confirm = set_role(QPushButton(_("Close the shift")), "primary")
-        confirm.setObjectName("confirmClose")
-        confirm.clicked.connect(self.close_shift)
-        buttons.addWidget(confirm, 2)
-        layout.addLayout(buttons)
+        # Enter in a count field must not close the shift
+        layout.addLayout(
+            dialog_buttons(self, self.close_shift, "confirmClose", _("Close the shift"), False)
+        )
         self.update_totals()
 
     def counted(self) -> dict[int, int]:

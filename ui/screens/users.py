@@ -32,7 +32,7 @@ from ui.models import TableModel
 from ui.session import AppSession
 from ui.theme import set_role
 from ui.widgets.approval import approve
-from ui.widgets.forms import read_only_view
+from ui.widgets.forms import dialog_buttons, error_label, read_only_view
 from ui.widgets.keypad import Keypad
 
 # Language names are written in their own language, whatever the interface language.
@@ -86,20 +86,10 @@ class PinDialog(QDialog):
         layout.addLayout(form)
         self.keypad = Keypad(self.pin)
         layout.addWidget(self.keypad)
-        self.error = set_role(QLabel(), "error")
-        self.error.setObjectName("userError")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label("userError")
         layout.addWidget(self.error)
-        buttons = QHBoxLayout()
-        cancel = QPushButton(_("Cancel"))
-        cancel.clicked.connect(self.reject)
-        buttons.addWidget(cancel)
-        save = set_role(QPushButton(_("Save")), "primary")
-        save.setObjectName("saveUser")
-        save.clicked.connect(self.save)
-        buttons.addWidget(save, 2)
-        layout.addLayout(buttons)
+        # the PIN fields save on Enter themselves: the button must not do it a second time
+        layout.addLayout(dialog_buttons(self, self.save, "saveUser", default=False))
         (self.name or self.pin).setFocus()
 
     def _pin_field(self, name: str) -> QLineEdit:

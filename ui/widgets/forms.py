@@ -352,19 +352,26 @@ def names_box(
     return box, fields
 
 
-def cancel_save_row(dialog: QDialog, suffix: str, on_save: Callable[[], Any]) -> QHBoxLayout:
-    """Cancel and a primary, default Save (``cancel<suffix>`` / ``save<suffix>``)."""
+def dialog_buttons(
+    dialog: QDialog,
+    on_confirm: Callable[[], Any],
+    confirm_name: str,
+    confirm_label: str | None = None,
+    default: bool = True,
+) -> QHBoxLayout:
+    """Cancel, then a wide primary button (``confirm_name``; "Save" unless labelled).
+    ``default=False`` where Enter must not confirm (a count, fields that submit on Enter)."""
     row = QHBoxLayout()
-    row.addStretch(1)
     cancel = QPushButton(_("Cancel"))
-    cancel.setObjectName(f"cancel{suffix}")
+    cancel.setObjectName(f"cancel_{confirm_name}")
     cancel.clicked.connect(dialog.reject)
     row.addWidget(cancel)
-    save = set_role(QPushButton(_("Save")), "primary")
-    save.setObjectName(f"save{suffix}")
-    save.setDefault(True)
-    save.clicked.connect(on_save)
-    row.addWidget(save)
+    confirm = set_role(QPushButton(confirm_label or _("Save")), "primary")
+    confirm.setObjectName(confirm_name)
+    confirm.setDefault(default)
+    confirm.setAutoDefault(default)
+    confirm.clicked.connect(on_confirm)
+    row.addWidget(confirm, 2)
     return row
 
 
