@@ -20,6 +20,19 @@ def later(fn, ms: int = 50):
     QTimer.singleShot(ms, fn)
 
 
+def pay_exact_cash(window, qtbot, receipt: str = "receiptSkip") -> None:
+    """Pay, Exact cash, Confirm, then answer the receipt question with ``receipt``."""
+
+    def pay():
+        dialog = active_dialog("paymentDialog")
+        click(dialog, "exactCash", qtbot)
+        later(lambda: click(active_dialog("afterSaleDialog"), receipt, qtbot))
+        click(dialog, "confirmPayment", qtbot)
+
+    later(pay)
+    click(window, "payButton", qtbot)
+
+
 def sales(demo):
     with demo.read() as s:
         return s.execute(select(Sale).order_by(Sale.id)).scalars().all()
@@ -144,14 +157,7 @@ def test_refund_with_manager_pin(window, qtbot, demo, users):
     scan(window, qtbot, "6111042001017")
     scan(window, qtbot, "6111042001017")
 
-    def pay():
-        dialog = active_dialog("paymentDialog")
-        click(dialog, "exactCash", qtbot)
-        later(lambda: click(active_dialog("afterSaleDialog"), "receiptSkip", qtbot))
-        click(dialog, "confirmPayment", qtbot)
-
-    later(pay)
-    click(window, "payButton", qtbot)
+    pay_exact_cash(window, qtbot)
 
     def returns():
         dialog = active_dialog("returnsDialog")
@@ -181,14 +187,7 @@ def test_closing_a_shift_with_a_count_that_differs(window, qtbot, demo, users):
     login(window, qtbot, "1111")
     scan(window, qtbot, "SAF-1G")
 
-    def pay():
-        dialog = active_dialog("paymentDialog")
-        click(dialog, "exactCash", qtbot)
-        later(lambda: click(active_dialog("afterSaleDialog"), "receiptSkip", qtbot))
-        click(dialog, "confirmPayment", qtbot)
-
-    later(pay)
-    click(window, "payButton", qtbot)
+    pay_exact_cash(window, qtbot)
     screen = window.shell.show_screen("shifts")
     reports = {}
 
@@ -324,14 +323,7 @@ def test_receipt_printed_after_a_sale_on_a_file_printer(window, qtbot, demo, use
     login(window, qtbot, "1111")
     scan(window, qtbot, "SAF-1G")
 
-    def pay():
-        dialog = active_dialog("paymentDialog")
-        click(dialog, "exactCash", qtbot)
-        later(lambda: click(active_dialog("afterSaleDialog"), "receiptPrint", qtbot))
-        click(dialog, "confirmPayment", qtbot)
-
-    later(pay)
-    click(window, "payButton", qtbot)
+    pay_exact_cash(window, qtbot, receipt="receiptPrint")
     qtbot.waitUntil(lambda: "printed" in label_text(window, "sellMessage"), timeout=10000)
     data = job.read_bytes()
     assert data.startswith(b"\x1b@") and b"\x1dv0" in data  # init, then raster bands
