@@ -125,11 +125,11 @@ class Fonts:
     def for_width(cls, width: int) -> Fonts:
         s = 1.0 if width >= 512 else 0.9
         return cls(
-            small=font(round(19 * s)),
-            body=font(round(23 * s)),
-            bold=font(round(23 * s), bold=True),
-            large=font(round(30 * s), bold=True),
-            title=font(round(34 * s), bold=True),
+            small=font(round(17 * s)),
+            body=font(round(20 * s)),
+            bold=font(round(20 * s), bold=True),
+            large=font(round(26 * s), bold=True),
+            title=font(round(30 * s), bold=True),
         )
 
 
@@ -254,24 +254,40 @@ class _Canvas:
         f: QFont,
         end_font: QFont | None = None,
         indent: int = 0,
+        middle: str = "",
+        middle_font: QFont | None = None,
     ) -> None:
-        """``start`` on the start side (wrapped), ``end`` on the end side, on one baseline."""
+        """``start`` on the start side (wrapped), ``end`` on the end side, on one baseline;
+        ``middle`` (short) just before ``end``."""
         end_font = end_font or f
         avail = self.inner - indent
         end_layout, end_w, end_h = self.layout(end, end_font, avail, END)
-        room = avail - end_w - self.gap
+        boxes = [(end_layout, 0, end_h)]
+        used = end_w
+        if middle:
+            mid_layout, mid_w, mid_h = self.layout(middle, middle_font or f, avail, END)
+            boxes.append((mid_layout, used + self.gap, mid_h))
+            used += self.gap + mid_w
+        room = avail - used - self.gap
         if room < avail // 3:  # a very long value: label above, value below at the end
             self.text(start, f, START, indent)
+            if middle:
+                self.text(middle, middle_font or f, END, indent)
             self._draw(end_layout, self._x(indent, avail), self.y)
             self.y += end_h
             return
         start_layout, _w, start_h = self.layout(start, f, room, START)
-        ascent = max(self._ascent(start_layout), self._ascent(end_layout))
+        ascent = max(self._ascent(layout) for layout, _o, _h in [*boxes, (start_layout, 0, 0)])
         top_start = self.y + round(ascent - self._ascent(start_layout))
-        top_end = self.y + round(ascent - self._ascent(end_layout))
         self._draw(start_layout, self._x(indent, room), top_start)
-        self._draw(end_layout, self._x(indent, avail), top_end)
-        self.y = max(top_start + start_h, top_end + end_h)
+        bottom = top_start + start_h
+        for layout, from_end, height in boxes:
+            top = self.y + round(ascent - self._ascent(layout))
+            # A box ``avail - from_end`` wide, aligned to its end: it ends ``from_end``
+            # dots before the end edge.
+            self._draw(layout, self._x(indent, avail - from_end), top)
+            bottom = max(bottom, top + height)
+        self.y = bottom
 
     def columns(self, cells: list[str], fractions: list[float], f: QFont, wheres: list[str]):
         """A table row; columns run from the start side (mirrored in Arabic)."""
@@ -322,8 +338,11 @@ class _Canvas:
         quiet zone."""
         modules = qr_code.matrix(text, border=4)
         n = len(modules)
-        size = max(3, min(8, (self.width // 2) // n))
-        x0 = (self.width - n * size) // 2
+        # Even sizes and positions: the encoder then sends it at half size, doubled by the
+        # printer (escpos.raster_bands).  6 dots = 0.75 mm modules.
+        size = max(2, min(6, (self.width // 2) // n)) // 2 * 2
+        x0 = (self.width - n * size) // 4 * 2
+        self.y += self.y % 2
         y0 = self.y
 
         def paint(p: QPainter) -> None:
@@ -388,8 +407,19 @@ def lay_out_receipt(receipt: Receipt, device: QPaintDevice, width: int) -> _Canv
     c.rule()
     # The lines
     for line in receipt.lines:
-        c.row(keep_units(line.name), line.cooperative_code, fonts.bold, fonts.small)
-        c.row(line.detail_text, line.amount_text, fonts.body, indent=indent)
+        if line.quantity == 1 and not line.weighed and line.discount is None:
+            # One piece at its price: the code of its cooperative fits on the same row.
+            c.row(
+                keep_units(line.name),
+                line.amount_text,
+                fonts.bold,
+                fonts.body,
+                middle=line.cooperative_code,
+                middle_font=fonts.small,
+            )
+        else:
+            c.row(keep_units(line.name), line.amount_text, fonts.bold, fonts.body)
+            c.row(line.detail_text, line.cooperative_code, fonts.small, indent=indent)
         if line.discount is not None:
             _amount_row(c, line.discount, fonts.body, indent)
         c.space(c.gap // 3)
@@ -402,7 +432,8 @@ def lay_out_receipt(receipt: Receipt, device: QPaintDevice, width: int) -> _Canv
     c.row(receipt.total.label, receipt.total.text, fonts.large)
     c.space(c.gap // 2)
     # Payments
-    c.text(receipt.payments_title, fonts.bold, START)
+    if receipt.kind == "refund":  # on a sale, the payment rows speak for themselves
+        c.text(receipt.payments_title, fonts.bold, START)
     for payment in receipt.payments:
         label = payment.label
         if payment.reference:

@@ -9,6 +9,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 from PySide6.QtGui import QImage, QRawFont
 from sqlalchemy import func, select
 
@@ -19,59 +22,12 @@ from coopos.printing import escpos, qr, receipts, render
 from coopos.printing.document import build_receipt
 from coopos.services import settings
 from coopos.services.checkout import Checkout
+from tests.escpos_decode import decode_job
 
 zxingcpp = pytest.importorskip("zxingcpp")
 Image = pytest.importorskip("PIL.Image")
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-# -- an ESC/POS decoder, written from the command reference (not from coopos) -----------------
-
-
-class Decoded:
-    def __init__(self, width_bytes: int, rows: list[bytes], bands: list[int], tail: bytes):
-        self.width_bytes = width_bytes
-        self.rows = rows
-        self.bands = bands  # rows per GS v 0 band
-        self.tail = tail
-
-    @property
-    def width(self) -> int:
-        return self.width_bytes * 8
-
-    def black(self, x: int, y: int) -> bool:
-        return bool(self.rows[y][x // 8] & (0x80 >> (x % 8)))
-
-    def ink(self) -> int:
-        return sum(bin(b).count("1") for row in self.rows for b in row)
-
-    def to_pil(self):
-        """A greyscale image (black 0, white 255) for the QR decoder."""
-        data = b"".join(self.rows)
-        return Image.frombytes("1", (self.width, len(self.rows)), data, "raw", "1;I").convert("L")
-
-
-def decode_job(job: bytes, max_band: int = 255) -> Decoded:
-    """Parse ``ESC @``, then ``GS v 0`` bands, then what follows; every band must be
-    complete, of the same width, ``m = 0`` and at most ``max_band`` rows."""
-    assert job[:2] == b"\x1b@", "a job starts with ESC @"
-    i, rows, bands, width_bytes = 2, [], [], None
-    while job[i : i + 3] == b"\x1dv0":
-        assert len(job) >= i + 8, "band header cut short"
-        m, xl, xh, yl, yh = job[i + 3 : i + 8]
-        assert m == 0, "normal density"
-        wb, h = xl + 256 * xh, yl + 256 * yh
-        assert wb > 0 and 1 <= h <= max_band, (wb, h)
-        assert width_bytes in (None, wb), "all bands have the same width"
-        width_bytes = wb
-        data = job[i + 8 : i + 8 + wb * h]
-        assert len(data) == wb * h, "band data cut short"
-        rows += [data[r * wb : (r + 1) * wb] for r in range(h)]
-        bands.append(h)
-        i += 8 + wb * h
-    assert bands, "no raster band"
-    return Decoded(width_bytes, rows, bands, job[i:])
 
 
 _THRESHOLD = bytes(ord("1") if g < 128 else ord("0") for g in range(256))
@@ -171,24 +127,44 @@ def test_job_decodes_to_the_rendered_image_bit_for_bit(demo, sale, gui, width, l
     decoded = decode_job(job)
     assert decoded.width_bytes == width // 8
     assert image.width() == width and len(decoded.rows) == image.height()
-    assert all(h <= 255 for h in decoded.bands) and sum(decoded.bands) == image.height()
-    assert len(decoded.bands) == -(-image.height() // 255)  # full bands, then the rest
+    assert all(h <= 255 for h in decoded.bands)
+    assert decoded.feeds and decoded.motion == (203, 203)  # white runs are dot feeds
+    assert 3 in decoded.modes  # the QR code went at half size, doubled by the printer
     assert decoded.tail == b"\x1bd\x03" + b"\x1dVB\x00"  # feed 3 lines, partial cut
     assert decoded.ink() > 0.03 * width * image.height()  # not blank
     assert decoded.rows == image_rows(image)
+
+
+def test_a_plain_job_is_full_bands_of_the_whole_image(demo, sale, gui):
+    image = render.render_receipt(receipt_of(demo, sale.receipt_no))
+    decoded = decode_job(escpos.encode_job(image, skip_blank=False))
+    assert sum(decoded.bands) == image.height() and set(decoded.modes) == {0}
+    assert len(decoded.bands) == -(-image.height() // 255)  # full bands, then the rest
+    assert not decoded.feeds and decoded.motion is None
+    assert decoded.rows == image_rows(image)
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_a_ten_line_80mm_job_is_under_60_kb(demo, sale, gui, language):
+    receipt = receipt_of(demo, sale.receipt_no, language)
+    assert len(receipt.lines) == 10
+    assert len(receipts.receipt_job(receipt)) < 60 * 1024
 
 
 def test_the_decoder_rejects_a_truncated_job(demo, sale, gui):
     job = escpos.encode_job(render.render_receipt(receipt_of(demo, sale.receipt_no)))
     with pytest.raises(AssertionError, match="cut short"):
         decode_job(job[: len(job) // 2])
+    plain = escpos.encode_job(
+        render.render_receipt(receipt_of(demo, sale.receipt_no)), skip_blank=False
+    )
     with pytest.raises(AssertionError):
-        decode_job(job, max_band=100)
+        decode_job(plain, max_band=100)
 
 
 def test_band_height_is_configurable(demo, sale, gui):
     image = render.render_receipt(receipt_of(demo, sale.receipt_no))
-    decoded = decode_job(escpos.encode_job(image, band_rows=24), max_band=24)
+    decoded = decode_job(escpos.encode_job(image, band_rows=24, skip_blank=False), max_band=24)
     assert set(decoded.bands[:-1]) == {24}
     assert decoded.rows == image_rows(image)
     with pytest.raises(ValueError):
@@ -218,8 +194,9 @@ def test_drawer_kick_bytes():
 def test_a_drawer_kick_goes_before_the_image(gui):
     image = QImage(16, 3, QImage.Format.Format_Mono)
     image.fill(0)
-    job = escpos.encode_job(image, drawer_pin=2, cut=False)
+    job = escpos.encode_job(image, drawer_pin=2, cut=False, skip_blank=False)
     assert job.startswith(b"\x1b@\x1bp\x00\x19\xfa\x1dv0\x00\x02\x00\x03\x00")
+    assert decode_job(escpos.encode_job(image, drawer_pin=5)).drawer == escpos.drawer_kick(5)
 
 
 def test_odd_widths_are_padded_with_white(gui):
@@ -543,3 +520,23 @@ def test_nothing_below_the_cli_imports_printing():
         for path in sorted((ROOT / "coopos" / layer).rglob("*.py")):
             text = path.read_text(encoding="utf-8")
             assert "coopos.printing" not in text, path
+
+
+@settings_hypothesis(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.sampled_from([b"\x00\x00", b"\xff\x00", b"\x0f\xf0", b"\xcc\x33", b"\xff\xff"]),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_any_bitmap_survives_encoding(rows):
+    """Blank runs, 2 x 2 blocks (sent at half size) and ordinary rows all print back as
+    the same dots."""
+    image = QImage(16, len(rows), QImage.Format.Format_Mono)
+    image.setColorTable([0xFFFFFFFF, 0xFF000000])
+    for y, row in enumerate(rows):
+        for x in range(16):
+            image.setPixel(x, y, (row[x // 8] >> (7 - x % 8)) & 1)
+    decoded = decode_job(escpos.encode_job(image, band_rows=7), max_band=14)
+    assert decoded.rows == list(rows)
