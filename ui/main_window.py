@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coopos.domain.sale import PaymentMethod
 from coopos.i18n import N_, _
 from coopos.i18n.formats import format_money
 from coopos.services import lookups, settings, setup
@@ -177,7 +178,7 @@ class MainWindow(QMainWindow):
         with session.ctx.read() as s:
             minutes = int(settings.get(s, "idle_lock_minutes") or 0)
         self.idle = IdleWatcher(minutes, self.lock, self)
-        receipts_hook.configure(session.ctx)
+        self.printer, self._printer_problem = receipts_hook.start(session.ctx)
         QApplication.instance().installEventFilter(self.idle)
         session.bridge.shift_changed.connect(self.refresh_status)
         session.bridge.sales_changed.connect(self.refresh_status)
@@ -215,6 +216,10 @@ class MainWindow(QMainWindow):
             self.shell.sell.pay_requested.connect(self.pay)
             self.shell.sell.returns_requested.connect(self.returns)
             self.shell.sell.open_shift_requested.connect(self.ask_open_shift)
+            self.printer.changed.connect(self.shell.sell.on_print_queue)
+            self.printer.refresh()
+            if self._printer_problem:
+                self.shell.sell.say(self._printer_problem, error=True)
         self.shell.apply_role()
         self.pages.setCurrentWidget(self.shell)
         self.shell.show_screen("sell")
@@ -252,7 +257,7 @@ class MainWindow(QMainWindow):
     def on_settings(self) -> None:
         with self.session.ctx.read() as s:
             self.idle.set_timeout(int(settings.get(s, "idle_lock_minutes") or 0))
-        problem = receipts_hook.configure(self.session.ctx)
+        problem = self.printer.configure()
         if problem and self.shell is not None:
             self.shell.sell.say(problem, error=True)
 
@@ -282,7 +287,9 @@ class MainWindow(QMainWindow):
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.result is None:
             self.shell.sell.focus_scan()
             return
-        after = AfterSaleDialog(dialog.result, self, report=self.shell.sell.say)
+        took_cash = any(p.method is PaymentMethod.CASH for p in self.session.checkout.payments)
+        self.printer.drawer_for_sale(dialog.result.receipt_no, took_cash)
+        after = AfterSaleDialog(dialog.result, self)
         after.exec()
         self.session.next_sale()
         if after.message:

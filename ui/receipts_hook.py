@@ -1,116 +1,142 @@
-"""Where receipts go after a sale.
-
-With no printer set (Settings), the app says so and the sale is saved either way.  With
-a printer URI, the receipt document is built on the GUI thread (it switches the message
-language), then rendered and sent on a worker thread: a slow or unplugged printer never
-blocks the till, and its failure comes back as one sentence.
+"""The print queue seen from the window: jobs go into the database queue on the GUI
+thread (a few milliseconds), a worker thread sends them, and the result comes back as a
+signal.  A slow, unplugged or paper-less printer never blocks the till; the jobs wait and
+the sell screen shows how many, with Retry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol
+from PySide6.QtCore import QObject, Signal
 
 from coopos.domain.errors import CooposError
 from coopos.i18n import _
-from coopos.services import settings
+from coopos.printing import queue
+from coopos.printing.printers import open_printer
+from coopos.printing.receipts import PrinterConfig
 from coopos.services.context import Context
-
-Report = Callable[[str, bool], None]  # (message, is_error)
-
-
-class ReceiptPrinter(Protocol):
-    def print_receipt(self, receipt_no: str, report: Report) -> str:
-        """Start printing; return a sentence now, call ``report`` when done."""
-
-    def open_drawer(self, report: Report) -> None:
-        """Kick the cash drawer (wired to the receipt printer)."""
+from ui.workers import run_task
 
 
-class NoPrinter:
-    def open_drawer(self, report: Report) -> None:
-        report(_("Recorded. No printer is set up to open the drawer: open it by hand."), False)
+class PrintRunner(QObject):
+    """Drains the print queue one run at a time."""
 
-    def print_receipt(self, receipt_no: str, report: Report) -> str:
-        return _(
-            "No receipt printer is set up yet: receipt {receipt} was saved and can be "
-            "printed later.",
-            receipt=receipt_no,
-        )
+    # (jobs still waiting, sentence, is_error)
+    changed = Signal(int, str, bool)
 
+    def __init__(self, ctx: Context, parent: QObject | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.config = PrinterConfig()
+        self._running = False
+        self._again = False
+        self.waiting = 0
 
-class EscposPrinter:
-    """An ESC/POS printer named by a URI (coopos.printing)."""
+    # -- configuration ----------------------------------------------------------------------
+    def configure(self) -> str | None:
+        """Read the printer settings; returns a sentence if the printer cannot be used."""
+        self.config = PrinterConfig.load(self.ctx)
+        if not self.config.uri:
+            return None
+        try:
+            open_printer(self.config.uri)
+        except CooposError as exc:
+            return exc.message
+        return None
 
-    def __init__(self, ctx: Context, uri: str, width_dots: int):
-        from coopos.printing import escpos
+    @property
+    def has_printer(self) -> bool:
+        return bool(self.config.uri)
 
-        escpos.open_printer(uri)  # a bad URI is refused when it is set, not at a sale
-        self.ctx, self.uri, self.width = ctx, uri, width_dots
+    # -- jobs -----------------------------------------------------------------------------
+    def drawer_for_sale(self, receipt_no: str, took_cash: bool) -> None:
+        """Open the drawer of a sale that took cash (when the settings say so)."""
+        if queue.after_sale(self.ctx, receipt_no, print_receipt=False, took_cash=took_cash):
+            self.run()
 
-    def open_drawer(self, report: Report) -> None:
-        """The drawer is wired to the receipt printer: send it the kick, off the GUI."""
-        from coopos.printing import escpos
-        from ui.workers import run_task
-
-        def kick(_progress) -> str:
-            escpos.open_printer(self.uri).send(escpos.drawer_kick())
-            return _("Drawer opened.")
-
-        run_task(
-            kick,
-            on_done=lambda message: report(message, False),
-            on_error=lambda message: report(message, True),
-        )
-
-    def print_receipt(self, receipt_no: str, report: Report) -> str:
-        from coopos.printing import escpos
-        from coopos.printing.receipts import load_receipt, receipt_job
-        from ui.workers import run_task
-
-        receipt = load_receipt(self.ctx, receipt_no)  # GUI thread: language switch
-
-        def send(_progress) -> str:
-            escpos.open_printer(self.uri).send(receipt_job(receipt, self.width))
-            return _("Receipt {receipt} printed.", receipt=receipt_no)
-
-        def failed(message: str) -> None:
-            report(
-                _(
-                    "Receipt {receipt} is saved but was not printed: {reason}",
-                    receipt=receipt_no,
-                    reason=message,
-                ),
-                True,
+    def print_receipt(self, receipt_no: str) -> str:
+        """Queue a receipt; returns what to say now (the outcome comes as ``changed``)."""
+        queue.add(self.ctx, queue.RECEIPT, receipt_no)
+        if not self.has_printer:
+            self.refresh()
+            return _(
+                "No receipt printer is set up yet: receipt {receipt} was saved and waits "
+                "in the print queue.",
+                receipt=receipt_no,
             )
-
-        run_task(send, on_done=lambda message: report(message, False), on_error=failed)
+        self.run()
         return _("Printing receipt {receipt}…", receipt=receipt_no)
 
+    def open_drawer(self) -> str:
+        if not self.has_printer:
+            return _("Recorded. No printer is set up to open the drawer: open it by hand.")
+        queue.add(self.ctx, queue.DRAWER)
+        self.run()
+        return _("Opening the drawer…")
 
-_printer: ReceiptPrinter = NoPrinter()
+    def test_page(self) -> None:
+        queue.add(self.ctx, queue.TEST)
+        self.run()
+
+    def discard(self, job_id: int) -> None:
+        queue.discard(self.ctx, job_id)
+        self.refresh()
+
+    def pending(self) -> list[queue.JobView]:
+        return queue.pending(self.ctx)
+
+    def refresh(self) -> None:
+        """Tell listeners how many jobs wait (no printing)."""
+        jobs = self.pending()
+        self.waiting = len(jobs)
+        failed = next((j for j in jobs if j.status == queue.FAILED), None)
+        if failed is not None:
+            message = _("{job} was not printed: {reason}", job=failed.label, reason=failed.error)
+            self.changed.emit(self.waiting, message, True)
+        else:
+            self.changed.emit(self.waiting, "", False)
+
+    # -- the worker ---------------------------------------------------------------------------
+    def run(self) -> None:
+        """Send what waits; a run already going picks the new jobs up afterwards."""
+        if self._running:
+            self._again = True
+            return
+        self._running = True
+        self._again = False
+        config = self.config
+        run_task(
+            lambda _progress: queue.run_waiting(self.ctx, config),
+            on_done=self._done,
+            on_error=self._crashed,
+        )
+
+    def _done(self, outcome: queue.RunOutcome) -> None:
+        self._running = False
+        self.waiting = outcome.waiting
+        if outcome.failed is not None:
+            self.changed.emit(outcome.waiting, outcome.message, True)
+            return
+        if self._again:
+            self.run()
+            return
+        self.changed.emit(0, outcome.message if outcome.printed else "", False)
+
+    def _crashed(self, message: str) -> None:
+        self._running = False
+        self.refresh()
+        self.changed.emit(self.waiting, message, True)
 
 
-def set_receipt_printer(printer: ReceiptPrinter) -> None:
-    global _printer
-    _printer = printer
+_runner: PrintRunner | None = None
 
 
-def receipt_printer() -> ReceiptPrinter:
-    return _printer
+def start(ctx: Context) -> tuple[PrintRunner, str | None]:
+    """The window's print runner for this database (made once per database)."""
+    global _runner
+    if _runner is None or _runner.ctx is not ctx:
+        _runner = PrintRunner(ctx)
+    return _runner, _runner.configure()
 
 
-def configure(ctx: Context) -> str | None:
-    """Use the printer of the settings; returns a sentence if it cannot be used."""
-    with ctx.read() as s:
-        uri = str(settings.get(s, "printer.uri") or "").strip()
-        width = int(settings.get(s, "printer.width") or 576)
-    if not uri:
-        set_receipt_printer(NoPrinter())
-        return None
-    try:
-        set_receipt_printer(EscposPrinter(ctx, uri, width))
-    except CooposError as exc:
-        set_receipt_printer(NoPrinter())
-        return exc.message
-    return None
+def runner() -> PrintRunner | None:
+    return _runner

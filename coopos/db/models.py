@@ -404,6 +404,21 @@ class OutboxEvent(Base):
     acked_utc: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class PrintJob(Base):
+    """A receipt, test page or drawer kick waiting for the printer.  Local to the till
+    (never synced): the sale is saved whatever happens here."""
+
+    __tablename__ = "print_jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # receipt, drawer, test
+    receipt_no: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # waiting, failed, done
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    updated_utc: Mapped[datetime] = mapped_column(DateTime)
+
+
 __all__ = [
     "AuditEntry",
     "Base",
@@ -413,6 +428,7 @@ __all__ = [
     "Fair",
     "Location",
     "OutboxEvent",
+    "PrintJob",
     "Product",
     "ProductBarcode",
     "Sale",

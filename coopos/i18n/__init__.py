@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import gettext
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 DOMAIN = "coopos"
@@ -59,18 +62,45 @@ def _load(language: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(mo) if mo else gettext.NullTranslations()
 
 
+_thread = threading.local()  # a language for this thread only (receipts printed off the GUI)
+_loaded: dict[str, gettext.NullTranslations] = {}
+
+
+@contextmanager
+def thread_language(language: str) -> Iterator[str]:
+    """Translate in ``language`` in this thread only for the duration of the block, so a
+    worker can print a French receipt while the window stays in Arabic."""
+    language = (language or DEFAULT_LANGUAGE).split("_")[0].split("-")[0].lower()
+    if language not in SUPPORTED_LANGUAGES:
+        language = current_language()
+    if language not in _loaded:
+        _loaded[language] = _load(language)
+    previous = getattr(_thread, "state", None)
+    _thread.state = (_loaded[language], language)
+    try:
+        yield language
+    finally:
+        _thread.state = previous
+
+
+def _active() -> gettext.NullTranslations:
+    state = getattr(_thread, "state", None)
+    return state[0] if state else _translation
+
+
 def current_language() -> str:
-    return _language
+    state = getattr(_thread, "state", None)
+    return state[1] if state else _language
 
 
 def _(message: str, /, **values: object) -> str:
     """Translate ``message`` and fill its ``{name}`` placeholders."""
-    text = _translation.gettext(message)
+    text = _active().gettext(message)
     return text.format(**values) if values else text
 
 
 def ngettext(singular: str, plural: str, n: int, /, **values: object) -> str:
-    text = _translation.ngettext(singular, plural, n)
+    text = _active().ngettext(singular, plural, n)
     return text.format(n=n, **values)
 
 

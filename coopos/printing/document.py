@@ -25,12 +25,11 @@ from coopos.domain.quantity import from_milli
 from coopos.domain.sale import PaymentMethod
 from coopos.i18n import (
     N_,
-    SUPPORTED_LANGUAGES,
     _,
     current_language,
     formats,
     ngettext,
-    set_language,
+    thread_language,
 )
 from coopos.printing import qr
 from coopos.services import settings
@@ -43,19 +42,10 @@ UNIT_LABELS = {"kg": N_("kg"), "g": N_("g"), "l": N_("l"), "ml": N_("ml")}
 
 @contextmanager
 def in_language(language: str | None) -> Iterator[str]:
-    """Translate in ``language`` for the duration of the block, then switch back."""
-    previous = current_language()
-    wanted = (language or previous).split("_")[0].split("-")[0].lower()
-    if wanted not in SUPPORTED_LANGUAGES:
-        wanted = previous
-    if wanted == previous:
-        yield previous
-        return
-    set_language(wanted)
-    try:
+    """Translate in ``language`` (default: the current one) for the duration of the block,
+    in this thread only."""
+    with thread_language(language or current_language()) as wanted:
         yield wanted
-    finally:
-        set_language(previous)
 
 
 def direction_of(language: str) -> str:

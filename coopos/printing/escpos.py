@@ -15,24 +15,12 @@ The job is written here byte by byte (it is short and testable):
   a smaller job prints sooner over a slow serial or Bluetooth link;
 - ``ESC d n`` feed ``n`` lines, then ``GS V 66 0`` feed to the cutter and cut partially.
 
-Printers are opened from a URI (:func:`open_printer`): ``file:/path`` (appends the job to
-a file, also a device such as ``/dev/usb/lp0``) and ``tcp://host[:port]`` (raw port
-9100).  ``usb:``, ``serial:``, ``cups:`` and ``win32:`` will be backed by python-escpos
-later; they are refused with a clear message meanwhile.
+The printers that take the job are in :mod:`coopos.printing.printers`.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import urllib.parse
-from pathlib import Path
-from typing import Protocol
-
 from PySide6.QtGui import QImage
-
-from coopos.domain.errors import CooposError, ValidationError
-from coopos.i18n import _
 
 ESC = b"\x1b"
 GS = b"\x1d"
@@ -45,15 +33,8 @@ CUT_PARTIAL = GS + b"V" + bytes([66, 0])  # GS V 66 0: feed to the cutter, parti
 DEFAULT_BAND_ROWS = 255
 MAX_BAND_ROWS = 2303  # the largest yL + yH * 256 that ESC/POS printers accept
 DEFAULT_FEED_LINES = 3
-DEFAULT_PORT = 9100
-LATER_SCHEMES = ("usb", "serial", "cups", "win32")
 
 _INVERT = bytes(255 - i for i in range(256))
-
-
-class PrinterError(CooposError):
-    """The printer could not take the job: the sale is saved, the receipt can be printed
-    again."""
 
 
 # -- encoding -----------------------------------------------------------------------------
@@ -215,131 +196,3 @@ def encode_job(
     if cut:
         job += CUT_PARTIAL
     return bytes(job)
-
-
-# -- printers -----------------------------------------------------------------------------
-
-
-class Printer(Protocol):
-    uri: str
-
-    def send(self, job: bytes) -> None:
-        """Deliver the whole job or raise :class:`PrinterError`."""
-
-
-class FilePrinter:
-    """Appends jobs to a file (a spool file for tests, or a device like /dev/usb/lp0)."""
-
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self.uri = f"file:{self.path}"
-
-    def send(self, job: bytes) -> None:
-        try:
-            with self.path.open("ab") as fh:
-                fh.write(job)
-                fh.flush()
-                if self.path.is_file():
-                    os.fsync(fh.fileno())
-        except OSError as exc:
-            raise PrinterError(
-                _(
-                    "The receipt could not be written to {path} ({error}).",
-                    path=self.path,
-                    error=exc.strerror or exc,
-                )
-            ) from exc
-
-
-class NetworkPrinter:
-    """A printer on the network, raw TCP (port 9100, "JetDirect").
-
-    The job counts as delivered when the printer has taken every byte and closed its side
-    after ours (or said nothing for ``linger`` seconds).  A connection reset or a timeout
-    before that raises :class:`PrinterError`: the receipt must be printed again.
-    """
-
-    def __init__(
-        self, host: str, port: int = DEFAULT_PORT, timeout: float = 10.0, linger: float = 2.0
-    ):
-        self.host = host
-        self.port = int(port)
-        self.timeout = timeout
-        self.linger = linger
-        self.uri = f"tcp://{host}:{self.port}"
-
-    def _error(self, exc: BaseException) -> PrinterError:
-        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        return PrinterError(
-            _(
-                "The printer at {address} did not take the whole receipt ({error}): "
-                "check it (paper, power, cable) and print again.",
-                address=f"{self.host}:{self.port}",
-                error=reason,
-            )
-        )
-
-    def send(self, job: bytes) -> None:
-        try:
-            sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
-        except OSError as exc:
-            raise PrinterError(
-                _(
-                    "Cannot reach the printer at {address} ({error}): check that it is on "
-                    "and on the network.",
-                    address=f"{self.host}:{self.port}",
-                    error=getattr(exc, "strerror", None) or exc,
-                )
-            ) from exc
-        with sock:
-            try:
-                sock.sendall(job)
-                sock.shutdown(socket.SHUT_WR)
-                # Wait for the printer to close its side: a reset here means it dropped
-                # the job half-way.  Anything it says (status bytes) is ignored.
-                sock.settimeout(self.linger)
-                try:
-                    while sock.recv(1024):
-                        pass
-                except TimeoutError:
-                    pass  # still open but everything was taken: some printers keep it
-            except OSError as exc:
-                raise self._error(exc) from exc
-
-
-def open_printer(uri: str, timeout: float = 10.0) -> Printer:
-    """A printer from its URI: ``file:/path`` or ``tcp://host[:port]``."""
-    text = (uri or "").strip()
-    scheme = text.split(":", 1)[0].lower() if ":" in text else ""
-    if scheme == "file":
-        rest = text[len("file:") :]
-        if rest.startswith("//"):
-            rest = urllib.parse.unquote(urllib.parse.urlsplit(text).path)
-        if not rest:
-            raise ValidationError(_("Give a file after “file:”, e.g. file:/tmp/receipts.bin."))
-        return FilePrinter(rest)
-    if scheme == "tcp":
-        parts = urllib.parse.urlsplit(text)
-        try:
-            port = parts.port or DEFAULT_PORT
-        except ValueError:
-            port = None
-        if not parts.hostname or port is None:
-            raise ValidationError(
-                _("“{uri}” is not a network printer: use tcp://HOST or tcp://HOST:PORT.", uri=uri)
-            )
-        return NetworkPrinter(parts.hostname, port, timeout=timeout)
-    if scheme in LATER_SCHEMES:
-        raise ValidationError(
-            _(
-                "Printers of type “{kind}” are not supported yet: use file:/path or "
-                "tcp://host:9100 for now (see docs/receipts.md).",
-                kind=scheme,
-            )
-        )
-    raise ValidationError(
-        _(
-            "“{uri}” is not a printer address: use file:/path or tcp://host:9100.",
-            uri=uri,
-        )
-    )

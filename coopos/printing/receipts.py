@@ -1,8 +1,8 @@
 """Print a saved receipt: document -> 1-bit image -> ESC/POS -> printer.
 
-Used by ``coopos print`` and, through :class:`EscposReceiptPrinter`, by the desktop app
-(it has the shape of ``ui.receipts_hook.ReceiptPrinter``).  Printing only reads the
-database: a printer that fails never touches the sale, which can be printed again.
+Used by ``coopos print`` and by the print queue (:mod:`coopos.printing.queue`) that the
+desktop app drains on a worker thread.  Printing only reads the database: a printer that
+fails never touches the sale, which can be printed again.
 """
 
 from __future__ import annotations
@@ -11,11 +11,46 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from coopos.i18n import _
+from sqlalchemy.orm import Session
+
 from coopos.printing import escpos, render
 from coopos.printing.document import Receipt, build_receipt, in_language
+from coopos.printing.printers import open_printer, profile_width
 from coopos.services import settings
 from coopos.services.context import Context
+
+
+@dataclass(frozen=True)
+class PrinterConfig:
+    """The receipt printer as the settings describe it."""
+
+    uri: str = ""
+    width: int = render.WIDTH_80MM
+    band_rows: int = escpos.DEFAULT_BAND_ROWS
+    cut: bool = True
+    drawer_pin: int = 2
+    drawer_on_cash: bool = True
+    language: str = ""  # receipts' language; empty: the shop's
+
+    @classmethod
+    def from_settings(cls, session: Session) -> PrinterConfig:
+        values = settings.get_all(session)
+        profile = str(values.get("printer.profile") or "").strip()
+        width = (profile_width(profile) if profile else None) or int(values["printer.width"])
+        return cls(
+            uri=str(values.get("printer.uri") or "").strip(),
+            width=width,
+            band_rows=int(values["printer.band_rows"]),
+            cut=bool(values["printer.cut"]),
+            drawer_pin=int(values["printer.drawer_pin"]),
+            drawer_on_cash=bool(values["printer.drawer_on_cash"]),
+            language=str(values.get("receipt.language") or values.get("language") or ""),
+        )
+
+    @classmethod
+    def load(cls, ctx: Context) -> PrinterConfig:
+        with ctx.read() as session:
+            return cls.from_settings(session)
 
 
 @dataclass(frozen=True)
@@ -49,7 +84,7 @@ def print_receipt(
     drawer_pin: int | None = None,
 ) -> PrintResult:
     """Render and send one receipt; raises ``PrinterError`` if the printer fails."""
-    printer = escpos.open_printer(printer_uri)  # a bad URI fails before any work
+    printer = open_printer(printer_uri)  # a bad URI fails before any work
     receipt = load_receipt(ctx, receipt_no, language)
     job = receipt_job(receipt, width_dots, drawer_pin=drawer_pin)
     printer.send(job)
@@ -73,41 +108,11 @@ def print_test_page(
     language: str | None = None,
     width_dots: int = render.WIDTH_80MM,
 ) -> PrintResult:
-    printer = escpos.open_printer(printer_uri)
+    printer = open_printer(printer_uri)
     page = build_test_page(ctx, printer.uri, language)
     job = escpos.encode_job(render.render_test_page(page, width_dots))
     printer.send(job)
     return PrintResult("", printer.uri, len(job))
-
-
-class EscposReceiptPrinter:
-    """Receipts to an ESC/POS printer, for the desktop app's receipts hook."""
-
-    def __init__(
-        self,
-        ctx: Context,
-        printer_uri: str,
-        language: str | None = None,
-        width_dots: int = render.WIDTH_80MM,
-    ):
-        escpos.open_printer(printer_uri)  # refuse a bad URI when set up, not at the sale
-        self.ctx = ctx
-        self.printer_uri = printer_uri
-        self.language = language
-        self.width_dots = width_dots
-
-    def print_receipt(self, receipt_no: str) -> str:
-        try:
-            print_receipt(self.ctx, receipt_no, self.printer_uri, self.language, self.width_dots)
-        except escpos.PrinterError as exc:
-            raise escpos.PrinterError(
-                _(
-                    "Receipt {receipt} is saved but was not printed: {reason}",
-                    receipt=receipt_no,
-                    reason=exc.message,
-                )
-            ) from exc
-        return _("Receipt {receipt} printed.", receipt=receipt_no)
 
 
 def save_receipt_file(

@@ -33,6 +33,12 @@ DEFAULTS: dict[str, Any] = {
     "backup.folder": "",  # e.g. a USB key: backups are copied there too
     "printer.uri": "",  # e.g. tcp://192.168.1.50 or file:/tmp/receipts.bin; empty: none
     "printer.width": 576,  # printable dots: 576 for 80 mm, 384 for 58 mm paper
+    "printer.profile": "",  # a python-escpos profile name; its paper width wins if known
+    "printer.band_rows": 255,  # rows per raster band (cheap printers choke on taller)
+    "printer.cut": True,
+    "printer.drawer_pin": 2,  # the drawer's cable: pin 2 or pin 5
+    "printer.drawer_on_cash": True,  # open the drawer when a sale takes cash
+    "receipt.language": "",  # empty: the shop's language
 }
 
 
@@ -65,7 +71,13 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
         ice = str(values["shop.ice"]).strip()
         if ice and not (ice.isdigit() and len(ice) == 15):
             raise ValidationError(_("An ICE is 15 digits."))
-    for key in ("idle_lock_minutes", "discount.seller_limit_bp", "printer.width"):
+    for key in (
+        "idle_lock_minutes",
+        "discount.seller_limit_bp",
+        "printer.width",
+        "printer.band_rows",
+        "printer.drawer_pin",
+    ):
         if key in values:
             try:
                 number = int(values[key])
@@ -75,6 +87,15 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
             if number < 0:
                 raise ValidationError(_("“{text}” cannot be negative.", text=values[key]))
             values[key] = number
+    if "printer.band_rows" in values and not 1 <= values["printer.band_rows"] <= 2303:
+        raise ValidationError(_("A raster band is 1 to 2303 rows."))
+    if "printer.drawer_pin" in values and values["printer.drawer_pin"] not in (2, 5):
+        raise ValidationError(_("A cash drawer is on pin 2 or pin 5."))
+    if "printer.width" in values and not 256 <= values["printer.width"] <= 4096:
+        raise ValidationError(_("The paper width is 256 to 4096 dots (576 for 80 mm)."))
+    for key in ("printer.cut", "printer.drawer_on_cash", "arabic_digits"):
+        if key in values:
+            values[key] = bool(values[key])
     return values
 
 

@@ -407,3 +407,44 @@ def test_the_chart_mirrors_right_to_left(qtbot):
     _red_left, red_right = painted_span(chart, DANGER)
     teal_left, _teal_right = painted_span(chart, ACCENT)
     assert red_right <= teal_left + 1
+
+
+def test_printer_settings_detection_and_preview(manager, demo, users, qtbot, monkeypatch):
+    from coopos.printing import printers
+
+    screen = manager.shell.show_screen("settings")
+    monkeypatch.setattr(
+        printers,
+        "detect_printers",
+        lambda: [printers.FoundPrinter("usb:0416:5011", "USB printer POS-80")],
+    )
+    click(screen, "findPrinters", qtbot)
+    detected = find(screen, QComboBox, "detectedPrinters")
+    qtbot.waitUntil(lambda: detected.count() == 2, timeout=10000)
+    screen.use_detected(1)
+    assert find(screen, QLineEdit, "printer_uri").text() == "usb:0416:5011"
+    find(screen, QComboBox, "drawer_pin").setCurrentIndex(1)  # pin 5
+    click(screen, "settingsSave", qtbot)
+    with demo.read() as s:
+        assert settings.get(s, "printer.uri") == "usb:0416:5011"
+        assert settings.get(s, "printer.drawer_pin") == 5
+
+    # preview: nothing sold yet, then the last sale at the chosen width
+    click(screen, "previewReceipt", qtbot)
+    assert "no sale yet" in label_text(screen, "settingsMessage")
+    checkout = Checkout(demo, users["Fatima"])
+    checkout.scan("SAF-1G")
+    checkout.start_payment()
+    checkout.pay_exact()
+    checkout.complete()
+    seen = []
+
+    def look():
+        dialog = active_dialog("receiptPreview")
+        picture = dialog.findChild(QLabel, "receiptPicture")
+        seen.append(picture.pixmap().width())
+        dialog.done(QDialog.DialogCode.Rejected)
+
+    QTimer.singleShot(50, look)
+    click(screen, "previewReceipt", qtbot)
+    assert seen == [576]

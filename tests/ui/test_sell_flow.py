@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QLabel, QLineEdit, QSpinBox
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QSpinBox
 from sqlalchemy import select
 
 from coopos.db.models import Sale, SalePayment
@@ -326,8 +326,48 @@ def test_receipt_printed_after_a_sale_on_a_file_printer(window, qtbot, demo, use
     pay_exact_cash(window, qtbot, receipt="receiptPrint")
     qtbot.waitUntil(lambda: "printed" in label_text(window, "sellMessage"), timeout=10000)
     data = job.read_bytes()
-    assert data.startswith(b"\x1b@") and b"\x1dv0" in data  # init, then raster bands
+    kick = b"\x1b@" + b"\x1bp\x00"  # a cash sale: the drawer opens first (pin 2)
+    assert data.startswith(kick) and b"\x1dv0" in data  # then the receipt's raster bands
     assert len(sales(demo)) == 1
+
+
+def test_an_unreachable_printer_queues_the_receipt_until_retry(
+    window, qtbot, demo, users, tmp_path
+):
+    """The sale is saved and the till goes on; the sell screen keeps a "waiting to print"
+    button; once the printer is back, Retry in the queue dialog prints it."""
+    from coopos.services import settings as settings_service
+
+    missing = tmp_path / "unplugged" / "lp0"  # a device that is not there
+    settings_service.update(
+        demo, {"printer.uri": f"file:{missing}", "printer.drawer_on_cash": False}
+    )
+    open_shift(demo, users)
+    login(window, qtbot, "1111")
+    scan(window, qtbot, "SAF-1G")
+    pay_exact_cash(window, qtbot, receipt="receiptPrint")
+    button = find(window, QPushButton, "printQueueButton")
+    qtbot.waitUntil(lambda: button.isVisible(), timeout=10000)
+    assert "1 waiting to print" in button.text()
+    assert "was not printed" in label_text(window, "sellMessage")
+    assert len(sales(demo)) == 1 and window.session.checkout.lines == []
+
+    missing.parent.mkdir()  # the printer is plugged back in
+    retried = []
+
+    def retry():
+        dialog = active_dialog("printQueueDialog")
+        assert "Receipt T01-000001" in dialog.jobs.item(0).text()
+        dialog.retry_button.click()
+        qtbot.waitUntil(lambda: dialog.jobs.count() == 0, timeout=10000)
+        retried.append(label_text(dialog, "printQueueState"))
+        dialog.accept()
+
+    later(retry)
+    button.click()
+    assert retried and "printed" in retried[0]
+    assert not button.isVisible()
+    assert missing.read_bytes().startswith(b"\x1b@")
 
 
 def test_open_drawer_from_the_shift_screen_is_audited(window, qtbot, demo, users, monkeypatch):

@@ -26,7 +26,7 @@ from coopos.i18n import _
 from coopos.i18n.formats import format_money
 from coopos.services.checkout import CheckoutState, SaleResult
 from ui.errors import crash_message
-from ui.receipts_hook import receipt_printer
+from ui.receipts_hook import runner
 from ui.session import AppSession
 from ui.theme import set_role
 
@@ -222,10 +222,9 @@ class PaymentDialog(QDialog):
 class AfterSaleDialog(QDialog):
     """The change, large, and the choice: print the receipt or not."""
 
-    def __init__(self, result: SaleResult, parent=None, report=None):
+    def __init__(self, result: SaleResult, parent=None):
         super().__init__(parent)
         self.result = result
-        self.report = report or (lambda message, error: None)  # the printer's late answer
         self.message = ""  # what printing said, for the sell screen to show
         self.setObjectName("afterSaleDialog")
         self.setWindowTitle(_("Sale {receipt}", receipt=result.receipt_no))
@@ -253,5 +252,6 @@ class AfterSaleDialog(QDialog):
         printing.setFocus()
 
     def print_receipt(self) -> None:
-        self.message = receipt_printer().print_receipt(self.result.receipt_no, self.report)
+        if runner() is not None:
+            self.message = runner().print_receipt(self.result.receipt_no)
         self.accept()

@@ -124,6 +124,13 @@ class SellScreen(QWidget):
         self._message_timer = QTimer(self, singleShot=True, interval=6000)
         self._message_timer.timeout.connect(self.message.hide)
         left.addWidget(self.message)
+        # Jobs the printer has not taken: always visible until printed or discarded.
+        self.print_queue = set_role(QPushButton(), "danger")
+        self.print_queue.setObjectName("printQueueButton")
+        self.print_queue.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.print_queue.clicked.connect(self.show_print_queue)
+        self.print_queue.hide()
+        left.addWidget(self.print_queue)
         filters = QHBoxLayout()
         chip_host = QWidget()
         self.chips = QHBoxLayout(chip_host)
@@ -586,7 +593,25 @@ class SellScreen(QWidget):
 
     @guarded()
     def reprint_last(self) -> None:
-        from ui.receipts_hook import receipt_printer
+        from ui.receipts_hook import runner
 
-        if self.session.last_receipt:
-            self.say(receipt_printer().print_receipt(self.session.last_receipt, self.say))
+        if self.session.last_receipt and runner() is not None:
+            self.say(runner().print_receipt(self.session.last_receipt))
+
+    def on_print_queue(self, waiting: int, message: str, error: bool) -> None:
+        """The print runner's news: a count that stays, and a sentence that fades."""
+        self.print_queue.setVisible(waiting > 0)
+        self.print_queue.setText(
+            _("{count} waiting to print: see why and retry", count=waiting) if waiting else ""
+        )
+        if message:
+            self.say(message, error=error)
+
+    @guarded()
+    def show_print_queue(self) -> None:
+        from ui.receipts_hook import runner
+        from ui.screens.print_queue import PrintQueueDialog
+
+        if runner() is not None:
+            PrintQueueDialog(runner(), self).exec()
+            self.focus_scan()

@@ -235,29 +235,90 @@ class SettingsScreen(QWidget):
         form = QFormLayout(box)
         self.printer_uri = QLineEdit()
         self.printer_uri.setObjectName("printer_uri")
-        self.printer_uri.setPlaceholderText("tcp://192.168.1.50   ·   file:/home/shop/receipts.bin")
+        self.printer_uri.setPlaceholderText("usb:0416:5011 · tcp://192.168.1.50 · serial:COM3")
         self.printer_uri.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         form.addRow(_("Printer"), self.printer_uri)
+        found = QHBoxLayout()
+        self.detected = QComboBox()
+        self.detected.setObjectName("detectedPrinters")
+        self.detected.addItem(_("Printers found on this computer…"), "")
+        self.detected.activated.connect(self.use_detected)
+        find_button = QPushButton(_("Find printers"))
+        find_button.setObjectName("findPrinters")
+        find_button.clicked.connect(self.find_printers)
+        found.addWidget(self.detected, 1)
+        found.addWidget(find_button)
+        form.addRow("", found)
         self.printer_width = QComboBox()
         self.printer_width.setObjectName("printer_width")
         self.printer_width.addItem(_("80 mm (576 dots)"), 576)
         self.printer_width.addItem(_("58 mm (384 dots)"), 384)
+        self.printer_cut = QCheckBox(_("Cut the paper"))
+        self.printer_cut.setObjectName("printer_cut")
         row = QHBoxLayout()
         row.addWidget(self.printer_width, 1)
+        row.addWidget(self.printer_cut)
+        form.addRow(_("Paper"), row)
+        self.drawer_on_cash = QCheckBox(_("Open the cash drawer on cash sales"))
+        self.drawer_on_cash.setObjectName("drawer_on_cash")
+        self.drawer_pin = QComboBox()
+        self.drawer_pin.setObjectName("drawer_pin")
+        self.drawer_pin.addItem(_("Pin 2"), 2)
+        self.drawer_pin.addItem(_("Pin 5"), 5)
+        drawer = QHBoxLayout()
+        drawer.addWidget(self.drawer_on_cash, 1)
+        drawer.addWidget(self.drawer_pin)
+        form.addRow(_("Drawer"), drawer)
+        actions = QHBoxLayout()
         test = QPushButton(_("Test print"))
         test.setObjectName("testPrint")
         test.clicked.connect(self.test_print)
-        row.addWidget(test)
-        form.addRow(_("Paper"), row)
+        preview = QPushButton(_("Preview receipt"))
+        preview.setObjectName("previewReceipt")
+        preview.clicked.connect(self.preview_receipt)
+        actions.addStretch(1)
+        actions.addWidget(preview)
+        actions.addWidget(test)
+        form.addRow(actions)
         form.addRow(
             wrap(
                 _(
-                    "A network printer (tcp://address) or a file (file:/path). Leave "
-                    "empty for no printer: sales are saved either way."
+                    "Leave the printer empty for none: sales are saved either way, and "
+                    "receipts wait in the print queue."
                 )
             )
         )
         return box
+
+    @guarded()
+    def find_printers(self) -> None:
+        from coopos.printing.printers import detect_printers
+
+        def show(found) -> None:
+            self.detected.clear()
+            self.detected.addItem(
+                _("{count} printers found: choose one…", count=len(found))
+                if found
+                else _("No printer found: check the cable and that it is on."),
+                "",
+            )
+            for printer in found:
+                self.detected.addItem(f"{printer.label} — {printer.uri}", printer.uri)
+            self.detected.showPopup() if found and self.isVisible() else None
+
+        run_with_progress(
+            self,
+            _("Looking for printers…"),
+            lambda _progress: detect_printers(),
+            on_done=show,
+            on_error=lambda message: self.say(message, error=True),
+        )
+
+    def use_detected(self, index: int) -> None:
+        uri = self.detected.itemData(index)
+        if uri:
+            self.printer_uri.setText(uri)
+            self.say(_("Test print, then save the settings to keep this printer."))
 
     @guarded()
     def test_print(self) -> None:
@@ -277,6 +338,24 @@ class SettingsScreen(QWidget):
             ),
             on_error=lambda message: self.say(message, error=True),
         )
+
+    @guarded()
+    def preview_receipt(self) -> None:
+        """The last sale's receipt as it will print, at the chosen width."""
+        from sqlalchemy import select
+
+        from coopos.db.models import Sale
+        from coopos.printing import render
+        from coopos.printing.receipts import load_receipt
+        from ui.widgets.receipt_preview import ReceiptPreview
+
+        with self.session.ctx.read() as s:
+            last = s.scalars(select(Sale.receipt_no).order_by(Sale.id.desc()).limit(1)).first()
+        if last is None:
+            raise ValidationError(_("There is no sale yet: make one to preview its receipt."))
+        receipt = load_receipt(self.session.ctx, last)
+        image = render.render_receipt(receipt, self.printer_width.currentData())
+        ReceiptPreview(image, _("Receipt {receipt}", receipt=last), self).exec()
 
     @staticmethod
     def _later_box(title: str, name: str, text: str) -> QGroupBox:
@@ -303,6 +382,10 @@ class SettingsScreen(QWidget):
         self.printer_uri.setText(values.get("printer.uri") or "")
         index = self.printer_width.findData(int(values.get("printer.width") or 576))
         self.printer_width.setCurrentIndex(max(index, 0))
+        self.printer_cut.setChecked(bool(values.get("printer.cut")))
+        self.drawer_on_cash.setChecked(bool(values.get("printer.drawer_on_cash")))
+        index = self.drawer_pin.findData(int(values.get("printer.drawer_pin") or 2))
+        self.drawer_pin.setCurrentIndex(max(index, 0))
 
     def values(self) -> dict:
         values = {key: field.text().strip() for key, field in self.fields.items()}
@@ -315,6 +398,9 @@ class SettingsScreen(QWidget):
         values["backup.folder"] = self.backup_folder.text().strip()
         values["printer.uri"] = self.printer_uri.text().strip()
         values["printer.width"] = self.printer_width.currentData()
+        values["printer.cut"] = self.printer_cut.isChecked()
+        values["printer.drawer_on_cash"] = self.drawer_on_cash.isChecked()
+        values["printer.drawer_pin"] = self.drawer_pin.currentData()
         return values
 
     def say(self, message: str, error: bool = False) -> None:
