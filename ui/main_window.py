@@ -215,6 +215,7 @@ class MainWindow(QMainWindow):
             self.pages.addWidget(self.shell)
             self.shell.sell.pay_requested.connect(self.pay)
             self.shell.sell.returns_requested.connect(self.returns)
+            self.shell.sell.return_receipt_requested.connect(self.returns)
             self.shell.sell.open_shift_requested.connect(self.ask_open_shift)
             self.printer.changed.connect(self.shell.sell.on_print_queue)
             self.printer.refresh()

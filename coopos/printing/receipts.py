@@ -13,7 +13,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from coopos.printing import escpos, render
+from coopos.domain.errors import ValidationError
+from coopos.i18n import _
+from coopos.printing import escpos, qr, render
 from coopos.printing.document import Receipt, build_receipt, in_language
 from coopos.printing.printers import open_printer, profile_width
 from coopos.services import settings
@@ -63,6 +65,28 @@ class PrintResult:
 def load_receipt(ctx: Context, receipt_no: str, language: str | None = None) -> Receipt:
     with ctx.read() as session:
         return build_receipt(session, receipt_no, language)
+
+
+def is_receipt_qr(text: str) -> bool:
+    return text.strip().upper().startswith(qr.PREFIX)
+
+
+def receipt_from_qr(session: Session, text: str) -> str:
+    """The receipt number a scanned receipt QR names; one sentence if it is not genuine
+    or its sale is not on this till."""
+    from sqlalchemy import select
+
+    from coopos.db.models import Sale
+
+    sale_uuid = qr.verify(str(settings.get(session, "receipt.secret") or ""), text)
+    if sale_uuid is None:
+        raise ValidationError(_("This QR code was not issued by this shop, or it was altered."))
+    receipt = session.execute(select(Sale.receipt_no).where(Sale.uuid == sale_uuid)).scalar()
+    if receipt is None:
+        raise ValidationError(
+            _("This QR code is genuine but its sale is not in this database (another till?).")
+        )
+    return receipt
 
 
 def receipt_job(

@@ -389,3 +389,32 @@ def test_open_drawer_from_the_shift_screen_is_audited(window, qtbot, demo, users
             .all()
         )
     assert entry.user_id == users["Youssef"].id and "change for a customer" in entry.details
+
+
+def test_scanning_a_receipts_qr_opens_its_sale_for_a_return(window, qtbot, demo, users):
+    from coopos.printing import qr
+    from coopos.services import settings as settings_service
+
+    open_shift(demo, users)
+    login(window, qtbot, "1111")
+    scan(window, qtbot, "SAF-1G")
+    pay_exact_cash(window, qtbot)
+    with demo.read() as s:
+        sale_uuid = s.execute(select(Sale.uuid)).scalar()
+        secret = settings_service.get(s, "receipt.secret")
+    opened = []
+
+    def look():
+        dialog = active_dialog("returnsDialog")
+        opened.append((dialog.receipt_no, dialog.table.rowCount()))
+        dialog.reject()
+
+    later(look)
+    scan(window, qtbot, qr.sign(secret, sale_uuid))
+    assert opened == [("T01-000001", 1)]
+    assert window.session.checkout.lines == []  # the QR added nothing to the cart
+
+    forged = qr.sign("another shop's secret", sale_uuid)
+    later(look)
+    scan(window, qtbot, forged)
+    assert opened[-1] == (None, 0)

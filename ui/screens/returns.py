@@ -24,6 +24,7 @@ from coopos.domain.quantity import ZERO, quantity
 from coopos.domain.sale import PaymentMethod
 from coopos.i18n import _
 from coopos.i18n.formats import format_money, format_qty
+from coopos.printing.receipts import is_receipt_qr, receipt_from_qr
 from coopos.services import refunds
 from coopos.services.checkout import load_sale
 from ui.session import AppSession
@@ -108,6 +109,9 @@ class ReturnsDialog(QDialog):
             return
         try:
             with self.session.ctx.read() as s:
+                if is_receipt_qr(text):  # the QR printed on the receipt, scanned
+                    text = receipt_from_qr(s, text)
+                    self.receipt.setText(text)
                 sale = load_sale(s, text)
                 if sale.kind != "sale":
                     raise CooposError(

@@ -33,6 +33,7 @@ from coopos.domain.catalog import pick_name
 from coopos.domain.errors import CooposError
 from coopos.i18n import _, current_language
 from coopos.i18n.formats import format_money
+from coopos.printing.receipts import is_receipt_qr
 from coopos.services import catalog, lookups, products
 from coopos.services.checkout import CheckoutState
 from ui.errors import crash_message, guarded
@@ -96,6 +97,7 @@ class ProductTile(QToolButton):
 class SellScreen(QWidget):
     pay_requested = Signal()
     returns_requested = Signal()
+    return_receipt_requested = Signal(str)  # a receipt's QR was scanned
     open_shift_requested = Signal()
 
     def __init__(self, session: AppSession, parent=None):
@@ -377,6 +379,10 @@ class SellScreen(QWidget):
     def on_enter(self) -> None:
         code = self.scan.text().strip()
         if not code:
+            return
+        if is_receipt_qr(code):  # a customer's receipt: open it for a return
+            self.scan.clear()
+            self.return_receipt_requested.emit(code)
             return
         with self.session.ctx.read() as s:
             product = lookups.product_by_code(s, code)
