@@ -92,3 +92,37 @@ def open_shift(demo, users):
     from coopos.services import shifts
 
     return shifts.open_shift(demo, users["Fatima"].id, 50000)
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The server app served by uvicorn on 127.0.0.1 in a thread."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from coopos.server import admin as server_admin
+    from coopos.server.app import create_app
+    from coopos.server.db import Database
+
+    db = Database.open(f"sqlite:///{tmp_path / 'live-server.db'}")
+    server_admin.init_server(db)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(database=db), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the server did not start"
+    yield db, f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+    db.dispose()

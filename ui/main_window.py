@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QToolButton,
@@ -35,6 +36,7 @@ from ui.screens.returns import ReturnsDialog
 from ui.screens.sell import SellScreen
 from ui.screens.shifts import open_shift_dialog
 from ui.session import AppSession
+from ui.sync_status import SyncLabel, SyncLoop
 from ui.theme import set_role
 
 
@@ -169,9 +171,11 @@ class MainWindow(QMainWindow):
         lock = QPushButton(_("Lock"))
         lock.setObjectName("lockButton")
         lock.clicked.connect(self.lock)
+        self.sync = SyncLoop(session.ctx, self)
         bar = self.statusBar()
         bar.addWidget(self.user_label)
         bar.addWidget(self.shift_label, 1)
+        bar.addPermanentWidget(SyncLabel(self.sync))
         bar.addPermanentWidget(switch)
         bar.addPermanentWidget(lock)
         bar.hide()
@@ -183,6 +187,10 @@ class MainWindow(QMainWindow):
         session.bridge.shift_changed.connect(self.refresh_status)
         session.bridge.sales_changed.connect(self.refresh_status)
         session.bridge.settings_changed.connect(self.on_settings)
+        session.bridge.sales_changed.connect(self.sync.soon)
+        session.bridge.shift_changed.connect(self.sync.soon)  # a closed shift goes at once
+        session.bridge.stock_changed.connect(self.sync.soon)
+        session.bridge.settings_changed.connect(self.sync.refresh)
         if not setup.is_initialised(session.ctx):
             self.first_run = FirstRunScreen(session.ctx)
             self.first_run.finished.connect(self.after_first_run)
@@ -319,7 +327,25 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.session.save_cart()
+        state = self.sync.state
+        if state.configured and state.waiting and not self.ask_quit_unsent(state.waiting):
+            event.ignore()
+            return
         super().closeEvent(event)
+
+    def ask_quit_unsent(self, waiting: int) -> bool:
+        """Unsent events are safe in the database; the seller may still want to wait for
+        the network (e.g. before handing the laptop back)."""
+        answer = QMessageBox.question(
+            self,
+            _("Not sent yet"),
+            _(
+                "{n} sales and changes are not on the server yet. They are kept on this "
+                "till and will be sent the next time coopos runs with a network. Quit anyway?",
+                n=waiting,
+            ),
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
 
 __all__ = ["MainWindow"]

@@ -26,6 +26,7 @@ CATALOG_CHANGED = "catalog.changed"
 USERS_CHANGED = "users.changed"
 SETTINGS_CHANGED = "settings.changed"
 LOCATIONS_CHANGED = "locations.changed"
+SYNC_DONE = "sync.done"
 
 
 class EventBus:

@@ -39,6 +39,13 @@ DEFAULTS: dict[str, Any] = {
     "printer.drawer_pin": 2,  # the drawer's cable: pin 2 or pin 5
     "printer.drawer_on_cash": True,  # open the drawer when a sale takes cash
     "receipt.language": "",  # empty: the shop's language
+    # Set by enrollment (coopos enroll), never typed: a till without them is standalone.
+    "sync.url": "",
+    "sync.token": "",
+    "sync.device_id": None,
+    "sync.cursor": 0,
+    "sync.last_ok_utc": "",
+    "sync.last_error": "",
 }
 
 
@@ -58,7 +65,7 @@ def put(session: Session, key: str, value: Any) -> None:
     session.merge(Setting(key=key, value=json.dumps(value, ensure_ascii=False)))
 
 
-EDITABLE = {k for k in DEFAULTS if not k.startswith("device.")} | {"backup.folder"}
+EDITABLE = {k for k in DEFAULTS if not k.startswith(("device.", "sync."))} | {"backup.folder"}
 
 
 def validate(values: dict[str, Any]) -> dict[str, Any]:

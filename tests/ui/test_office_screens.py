@@ -448,3 +448,27 @@ def test_printer_settings_detection_and_preview(manager, demo, users, qtbot, mon
     QTimer.singleShot(50, look)
     click(screen, "previewReceipt", qtbot)
     assert seen == [576]
+
+
+def test_enroll_from_settings_then_sales_reach_the_server(manager, demo, users, qtbot, live_server):
+    from coopos.server import admin as server_admin
+
+    db, url = live_server
+    code = server_admin.add_device(db, prefix="T01").code
+    screen = manager.shell.show_screen("settings")
+    assert "Standalone" in label_text(screen, "syncState")
+    find(screen, QLineEdit, "sync_url").setText(url)
+    find(screen, QLineEdit, "sync_code").setText(code)
+    click(screen, "enrollButton", qtbot)
+    qtbot.waitUntil(lambda: "Enrolled with" in label_text(screen, "syncState"), timeout=15000)
+
+    checkout = Checkout(demo, users["Fatima"])
+    checkout.scan("SAF-1G")
+    checkout.start_payment()
+    checkout.pay_exact()
+    checkout.complete()
+    manager.sync.sync_now()  # what the loop does a few seconds after a sale
+    status = manager.findChild(QLabel, "syncStatus")
+    qtbot.waitUntil(lambda: "all sent" in status.text(), timeout=15000)
+    found, _more = server_admin.sales(db, server_admin.SalesFilter(kind="sale"))
+    assert [row["receipt_no"] for row in found] == ["T01-000001"]

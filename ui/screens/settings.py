@@ -93,15 +93,7 @@ class SettingsScreen(QWidget):
         right.addWidget(self._backup_box())
         right.addStretch(1)
         grid.addWidget(self._printer_box(), 1, 0)
-        grid.addWidget(
-            self._later_box(
-                _("Sync server"),
-                "syncBox",
-                _("The server address and the device key are set here with the sync module."),
-            ),
-            1,
-            1,
-        )
+        grid.addWidget(self._sync_box(), 1, 1)
 
         # -- the save bar stays visible below the page ---------------------------------
         bar = QHBoxLayout()
@@ -357,13 +349,109 @@ class SettingsScreen(QWidget):
         image = render.render_receipt(receipt, self.printer_width.currentData())
         ReceiptPreview(image, _("Receipt {receipt}", receipt=last), self).exec()
 
-    @staticmethod
-    def _later_box(title: str, name: str, text: str) -> QGroupBox:
-        box = QGroupBox(title)
-        box.setObjectName(name)
-        layout = QVBoxLayout(box)
-        layout.addWidget(wrap(text))
+    def _sync_box(self) -> QGroupBox:
+        box = QGroupBox(_("Sync server"))
+        box.setObjectName("syncBox")
+        form = QFormLayout(box)
+        self.sync_state = wrap("")
+        self.sync_state.setObjectName("syncState")
+        form.addRow(self.sync_state)
+        self.sync_url = QLineEdit()
+        self.sync_url.setObjectName("sync_url")
+        self.sync_url.setPlaceholderText("https://coopos.example.ma")
+        self.sync_url.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        form.addRow(_("Server"), self.sync_url)
+        self.sync_code = QLineEdit()
+        self.sync_code.setObjectName("sync_code")
+        self.sync_code.setPlaceholderText(_("one-time code from head office"))
+        form.addRow(_("Code"), self.sync_code)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.enroll_button = QPushButton(_("Enroll this till"))
+        self.enroll_button.setObjectName("enrollButton")
+        self.enroll_button.clicked.connect(self.enroll)
+        self.sync_button = QPushButton(_("Sync now"))
+        self.sync_button.setObjectName("syncNow")
+        self.sync_button.clicked.connect(self.sync_now)
+        row.addWidget(self.enroll_button)
+        row.addWidget(self.sync_button)
+        form.addRow(row)
         return box
+
+    def show_sync(self) -> None:
+        from coopos.services import sync
+
+        state = sync.state(self.session.ctx)
+        enrolled = state.configured
+        for widget in (self.sync_url, self.sync_code, self.enroll_button):
+            widget.setEnabled(not enrolled)
+        self.sync_button.setEnabled(enrolled)
+        if enrolled:
+            self.sync_url.setText(state.server)
+            self.sync_code.clear()
+            lines = [
+                _("Enrolled with {url}.", url=state.server),
+                _("Events waiting to be sent: {n}", n=state.waiting),
+                _(
+                    "Last successful sync: {when}",
+                    when=state.last_ok_utc[:16].replace("T", " ")
+                    if state.last_ok_utc
+                    else _("never"),
+                ),
+            ]
+            if state.last_error:
+                lines.append(_("Last problem: {error}", error=state.last_error))
+            self.sync_state.setText("\n".join(lines))
+        else:
+            self.sync_state.setText(
+                _(
+                    "Standalone: this till keeps everything itself. To send sales to head "
+                    "office, type the server's address and the code it gave, then Enroll."
+                )
+            )
+
+    @guarded()
+    def enroll(self) -> None:
+        from coopos.services import sync
+
+        url, code = self.sync_url.text().strip(), self.sync_code.text().strip()
+        ctx = self.session.ctx
+        run_with_progress(
+            self,
+            _("Enrolling…"),
+            lambda _progress: sync.enroll(ctx, url, code),
+            on_done=lambda message: (self.say(message), self.show_sync(), self._settings_changed()),
+            on_error=lambda message: self.say(message, error=True),
+        )
+
+    def _settings_changed(self) -> None:
+        from coopos.domain import events
+
+        self.session.ctx.events.publish(events.SETTINGS_CHANGED, keys=["sync.url"])
+
+    @guarded()
+    def sync_now(self) -> None:
+        from coopos.services import sync
+
+        ctx = self.session.ctx
+        run_with_progress(
+            self,
+            _("Syncing…"),
+            lambda _progress: sync.sync_once(ctx),
+            on_done=lambda report: (
+                self.say(
+                    _(
+                        "Synced: {pushed} events sent, {pulled} catalog changes received, "
+                        "{waiting} waiting.",
+                        pushed=report.pushed,
+                        pulled=report.pulled,
+                        waiting=report.waiting,
+                    )
+                ),
+                self.show_sync(),
+            ),
+            on_error=lambda message: (self.say(message, error=True), self.show_sync()),
+        )
 
     # -- load and save ----------------------------------------------------------------------
     def load(self) -> None:
@@ -380,6 +468,7 @@ class SettingsScreen(QWidget):
         self.discount.setText(format_rate_bp(int(values.get("discount.seller_limit_bp") or 0)))
         self.backup_folder.setText(values.get("backup.folder") or "")
         self.printer_uri.setText(values.get("printer.uri") or "")
+        self.show_sync()
         index = self.printer_width.findData(int(values.get("printer.width") or 576))
         self.printer_width.setCurrentIndex(max(index, 0))
         self.printer_cut.setChecked(bool(values.get("printer.cut")))

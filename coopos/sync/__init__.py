@@ -1,0 +1,1 @@
+"""The till's side of the sync protocol with the central server (docs/sync.md)."""
