@@ -328,24 +328,26 @@ def _date(value):
 
 
 def _apply_product(session, data: dict[str, Any]) -> int:
-    row = _by(session, Product, sku=data["sku"])
-    if row is None:
-        row = Product(sku=data["sku"], uuid=data.get("uuid") or None)
-        session.add(row)
-    _names(row, data)
+    # Look everything up before a new row joins the session (autoflush would insert it
+    # half-filled).
     coop = _by(session, Cooperative, code=data["cooperative"])
-    if coop is None:  # pulled out of order by an old server: make a placeholder to fill
+    if coop is None:  # pulled out of order by an old server: a placeholder to fill
         coop = Cooperative(code=data["cooperative"], name_fr=data["cooperative"])
         session.add(coop)
         session.flush()
-    row.cooperative_id = coop.id
     category = _by(session, Category, code=data["category"]) if data.get("category") else None
+    row = _by(session, Product, sku=data["sku"])
+    if row is None:
+        row = Product(sku=data["sku"], uuid=data.get("uuid") or None)
+    _names(row, data)
+    row.cooperative_id = coop.id
     row.category_id = category.id if category else None
     row.unit = data.get("unit") or "piece"
     row.sold_by_weight = bool(data.get("sold_by_weight"))
     row.price_cents = int(data["price_cents"])
     row.vat_rate = int(data["vat_rate"])
     row.active = bool(data.get("active", True))
+    session.add(row)
     session.flush()
     wanted = set(data.get("barcodes") or [])
     for barcode in list(row.barcodes):
