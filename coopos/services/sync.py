@@ -186,11 +186,20 @@ def _record(ctx: Context, ok: bool = False, error: str = "") -> None:
         settings.put(uow.session, "sync.last_error", error)
 
 
+def _first_unacked(ctx: Context) -> int | None:
+    with ctx.read() as s:
+        return s.execute(
+            select(func.min(OutboxEvent.seq)).where(OutboxEvent.acked_utc.is_(None))
+        ).scalar()
+
+
 def _outbox_batch(ctx: Context, after: int) -> list[dict[str, Any]]:
+    """Events after ``after``, acknowledged or not: after a ``sequence_gap`` the server
+    may ask again for events it acknowledged once (a server restored from a backup)."""
     with ctx.read() as s:
         rows = s.execute(
             select(OutboxEvent)
-            .where(OutboxEvent.acked_utc.is_(None), OutboxEvent.seq > after)
+            .where(OutboxEvent.seq > after)
             .order_by(OutboxEvent.seq)
             .limit(PUSH_BATCH)
         ).scalars()
@@ -217,7 +226,10 @@ def _ack(ctx: Context, through: int) -> None:
 
 def _push_all(ctx: Context, client: SyncClient) -> tuple[int, int]:
     pushed = flagged = 0
-    after = 0
+    first = _first_unacked(ctx)
+    if first is None:
+        return 0, 0
+    after = first - 1
     for _round in range(10_000):
         batch = _outbox_batch(ctx, after)
         if not batch:
@@ -228,6 +240,8 @@ def _push_all(ctx: Context, client: SyncClient) -> tuple[int, int]:
             expected = exc.detail.get("expected") if exc.status == 409 else None
             if exc.detail.get("code") == "sequence_gap" and isinstance(expected, int):
                 # The server holds everything before ``expected``: resume there.
+                if expected - 1 == after:
+                    raise  # it asks for what was just sent: do not loop
                 _ack(ctx, expected - 1)
                 after = expected - 1
                 continue
