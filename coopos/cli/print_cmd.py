@@ -1,18 +1,20 @@
-"""``coopos print receipt|test|verify``: receipts to a printer, a PNG or a PDF."""
+"""``coopos print receipt|test|labels|verify``: receipts and price labels to a printer, a
+PNG or a PDF."""
 
 from __future__ import annotations
 
 import argparse
 
 from coopos.cli.base import open_context
-from coopos.domain.errors import ValidationError
 from coopos.i18n import _
 
 WIDTHS = (576, 384)
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("print", parents=[common], help=_("print receipts and a printer test"))
+    p = sub.add_parser(
+        "print", parents=[common], help=_("print receipts, price labels and a printer test")
+    )
     psub = p.add_subparsers(dest="print_command", metavar="WHAT", required=True)
 
     r = psub.add_parser(
@@ -31,6 +33,63 @@ def register(sub, common) -> None:
     _outputs(t)
     t.set_defaults(func=cmd_test)
 
+    lab = psub.add_parser(
+        "labels",
+        parents=[common],
+        help=_("print price labels for products"),
+        description=_(
+            "Labels show the name in Arabic and in French, the price, the cooperative's "
+            "code and a barcode: on the receipt printer, as a PNG, or as an A4 PDF sheet "
+            "of 3 x 8 labels for an office printer."
+        ),
+    )
+    lab.add_argument(
+        "--sku",
+        dest="skus",
+        metavar="SKU",
+        action="append",
+        required=True,
+        help=_("a product's SKU (repeat for several products)"),
+    )
+    lab.add_argument(
+        "--copies",
+        type=int,
+        default=1,
+        metavar="N",
+        help=_("labels per product (default 1)"),
+    )
+    lab.add_argument("--qr", action="store_true", help=_("add a QR code with the product's SKU"))
+    lab.add_argument(
+        "--qr-url",
+        metavar="URL",
+        help=_("put this address in the QR code instead, {sku} replaced by the SKU"),
+    )
+    target = lab.add_mutually_exclusive_group(required=True)
+    target.add_argument(
+        "--printer",
+        metavar="URI",
+        help=_("file:/path or tcp://host[:port] (usb:, serial:, cups:, win32: come later)"),
+    )
+    target.add_argument(
+        "--png", metavar="FILE", help=_("save the labels as printed on the receipt printer")
+    )
+    target.add_argument(
+        "--pdf", metavar="FILE", help=_("save an A4 PDF sheet of labels for an office printer")
+    )
+    lab.add_argument(
+        "--width",
+        type=int,
+        choices=WIDTHS,
+        default=576,
+        help=_("printable dots: 576 for 80 mm paper, 384 for 58 mm"),
+    )
+    lab.add_argument(
+        "--strip",
+        action="store_true",
+        help=_("print all labels on one strip with a single cut (default: a cut after each)"),
+    )
+    lab.set_defaults(func=cmd_labels)
+
     v = psub.add_parser(
         "verify", parents=[common], help=_("check the QR code of a receipt (its text)")
     )
@@ -43,7 +102,10 @@ def _outputs(p: argparse.ArgumentParser) -> None:
     target.add_argument(
         "--printer",
         metavar="URI",
-        help=_("file:/path or tcp://host[:port] (usb:, serial:, cups:, win32: come later)"),
+        help=_(
+            "file:/path, tcp://HOST[:PORT], usb:VID:PID, serial:PORT[?baudrate=N], "
+            "cups:QUEUE or win32:NAME"
+        ),
     )
     target.add_argument("--png", metavar="FILE", help=_("save as a PNG image"))
     target.add_argument("--pdf", metavar="FILE", help=_("save as a PDF, 80 mm wide"))
@@ -97,25 +159,54 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
+def cmd_labels(args: argparse.Namespace) -> int:
+    from coopos.i18n import ngettext
+    from coopos.printing import labels
+    from coopos.printing.printers import open_printer
 
-    from coopos.db.models import Sale
-    from coopos.printing import qr
-    from coopos.services import settings
+    if args.printer:
+        open_printer(args.printer)  # a bad URI fails before the database is read
+    ctx = open_context(args)
+    # Every SKU is looked up before anything is drawn: an unknown one writes nothing.
+    found = labels.load_labels(
+        ctx, args.skus, args.copies, args.qr, args.qr_url, getattr(args, "lang", None)
+    )
+    count = len(found)
+    if args.printer:
+        result = labels.print_labels(found, args.printer, args.width, args.strip)
+        print(
+            ngettext(
+                "{n} label sent to {printer} ({size} KB).",
+                "{n} labels sent to {printer} ({size} KB).",
+                count,
+                printer=result.printer,
+                size=round(result.bytes_sent / 1024, 1),
+            )
+        )
+    elif args.png:
+        path = labels.save_png(found, args.png, args.width)
+        print(
+            ngettext("{n} label saved to {path}.", "{n} labels saved to {path}.", count, path=path)
+        )
+    else:
+        path, pages = labels.save_sheet_pdf(found, args.pdf)
+        print(
+            ngettext(
+                "{n} A4 page saved to {path}, labels: {count}.",
+                "{n} A4 pages saved to {path}, labels: {count}.",
+                pages,
+                path=path,
+                count=count,
+            )
+        )
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from coopos.printing.receipts import receipt_from_qr
 
     ctx = open_context(args)
     with ctx.read() as s:
-        secret = str(settings.get(s, "receipt.secret") or "")
-        sale_uuid = qr.verify(secret, args.text)
-        receipt = None
-        if sale_uuid:
-            receipt = s.execute(select(Sale.receipt_no).where(Sale.uuid == sale_uuid)).scalar()
-    if sale_uuid is None:
-        raise ValidationError(_("This QR code was not issued by this shop, or it was altered."))
-    if receipt is None:
-        raise ValidationError(
-            _("This QR code is genuine but its sale is not in this database (another till?).")
-        )
+        receipt = receipt_from_qr(s, args.text)
     print(_("Genuine receipt {receipt}.", receipt=receipt))
     return 0

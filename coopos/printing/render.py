@@ -11,7 +11,7 @@ grey).  Its width is the printer's printable width in dots: 576 for 80 mm paper,
 58 mm (both 8 dots per mm, 203 dpi).  Sizes are in dots, so 58 mm receipts keep readable
 text and only wrap more.
 
-Layout is done once per paint device (:class:`_Canvas` records what to paint and where),
+Layout is done once per paint device (:class:`Canvas` records what to paint and where),
 so the PNG, the printer's raster and the PDF are drawn by the same code.
 """
 
@@ -167,7 +167,7 @@ Op = Callable[[QPainter], None]
 START, END, CENTER = "start", "end", "center"
 
 
-class _Canvas:
+class Canvas:
     """Stacks blocks from the top of the page; records how to paint them.
 
     Positions are logical (``start`` is the left in French, the right in Arabic): the
@@ -370,14 +370,14 @@ class _Canvas:
 # -- the receipt --------------------------------------------------------------------------
 
 
-def _amount_row(c: _Canvas, amount: Amount | None, f: QFont, indent: int = 0) -> None:
+def _amount_row(c: Canvas, amount: Amount | None, f: QFont, indent: int = 0) -> None:
     if amount is not None:
         c.row(amount.label, amount.text, f, indent=indent)
 
 
-def lay_out_receipt(receipt: Receipt, device: QPaintDevice, width: int) -> _Canvas:
+def lay_out_receipt(receipt: Receipt, device: QPaintDevice, width: int) -> Canvas:
     fonts = Fonts.for_width(width)
-    c = _Canvas(device, width, receipt.rtl)
+    c = Canvas(device, width, receipt.rtl)
     indent = c.gap
     # The shop
     shop = receipt.shop
@@ -473,7 +473,7 @@ def _check_width(width_dots: int) -> int:
     return width
 
 
-def _raster(lay_out: Callable[[QPaintDevice, int], _Canvas], width_dots: int) -> QImage:
+def raster(lay_out: Callable[[QPaintDevice, int], Canvas], width_dots: int) -> QImage:
     ensure_gui()
     width = _check_width(width_dots)
     probe = QImage(width, 1, QImage.Format.Format_RGB32)
@@ -504,7 +504,7 @@ def to_mono(image: QImage) -> QImage:
 
 def render_receipt(receipt: Receipt, width_dots: int = WIDTH_80MM) -> QImage:
     """The receipt as a 1-bit image (``Format_Mono``), ``width_dots`` wide."""
-    return _raster(lambda device, width: lay_out_receipt(receipt, device, width), width_dots)
+    return raster(lambda device, width: lay_out_receipt(receipt, device, width), width_dots)
 
 
 def save_png(receipt: Receipt, path: str | Path, width_dots: int = WIDTH_80MM) -> Path:
@@ -516,7 +516,7 @@ def save_png(receipt: Receipt, path: str | Path, width_dots: int = WIDTH_80MM) -
     return path
 
 
-def _pdf(lay_out: Callable[[QPaintDevice, int], _Canvas], path: Path, width: int) -> Path:
+def _pdf(lay_out: Callable[[QPaintDevice, int], Canvas], path: Path, width: int) -> Path:
     ensure_gui()
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = QPdfWriter(str(path))
@@ -560,9 +560,9 @@ class PrinterTestPage:
         return direction_of(self.language) == "rtl"
 
 
-def lay_out_test_page(page: PrinterTestPage, device: QPaintDevice, width: int) -> _Canvas:
+def lay_out_test_page(page: PrinterTestPage, device: QPaintDevice, width: int) -> Canvas:
     fonts = Fonts.for_width(width)
-    c = _Canvas(device, width, page.rtl)
+    c = Canvas(device, width, page.rtl)
     with in_language(page.language):
         c.space(c.gap // 2)
         if page.shop_name:
@@ -590,7 +590,7 @@ def lay_out_test_page(page: PrinterTestPage, device: QPaintDevice, width: int) -
     return c
 
 
-def _ruler(c: _Canvas) -> None:
+def _ruler(c: Canvas) -> None:
     """A full-width black band and a millimetre ruler: shows the printable width."""
     top = c.y
     band = 16
@@ -607,7 +607,7 @@ def _ruler(c: _Canvas) -> None:
 
 
 def render_test_page(page: PrinterTestPage, width_dots: int = WIDTH_80MM) -> QImage:
-    return _raster(lambda device, width: lay_out_test_page(page, device, width), width_dots)
+    return raster(lambda device, width: lay_out_test_page(page, device, width), width_dots)
 
 
 def save_test_page_png(

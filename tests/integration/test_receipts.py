@@ -236,7 +236,7 @@ def ink_columns(image: QImage, top: int, bottom: int) -> tuple[int, int]:
 @pytest.mark.parametrize(("rtl", "text"), [(True, "زيت أركان"), (False, "Huile d'argan")])
 def test_start_is_right_in_arabic_and_left_in_french(gui, rtl, text):
     probe = QImage(576, 1, QImage.Format.Format_RGB32)
-    canvas = render._Canvas(probe, 576, rtl)
+    canvas = render.Canvas(probe, 576, rtl)
     canvas.text(text, render.font(23), render.START)
     image = QImage(576, canvas.y, QImage.Format.Format_RGB32)
     image.fill(0xFFFFFFFF)
@@ -268,7 +268,7 @@ def glyph_xs(layout, text: str) -> list[float]:
 
 def test_arabic_is_shaped_and_amounts_keep_their_digit_order(gui):
     probe = QImage(576, 1, QImage.Format.Format_RGB32)
-    canvas = render._Canvas(probe, 576, rtl=True)
+    canvas = render.Canvas(probe, 576, rtl=True)
     # joined letters: three beh in a row take three different forms (initial, medial,
     # final); apart, the same isolated form
     joined, _w, _h = canvas.layout("ببب", render.font(23), 500, render.START)
