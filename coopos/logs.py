@@ -1,4 +1,8 @@
-"""Rotating log files in the user log folder, and crash reports."""
+"""Rotating log files in the user log folder, and crash reports.
+
+``coopos.log`` (1 MB, 5 older files kept) receives the core's loggers (``coopos.*``) and
+the desktop app's (``ui.*``); each unexpected error also gets its own ``crash-*.txt``
+file with the traceback, whose path the user is told."""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from pathlib import Path
 from coopos.config import log_dir
 
 _configured = False
+# The core and the desktop app (the ui package logs under its module names).
+LOGGERS = ("coopos", "ui")
 
 
 def setup_logging(level: int = logging.INFO) -> Path | None:
@@ -26,9 +32,10 @@ def setup_logging(level: int = logging.INFO) -> Path | None:
     except OSError:
         return None  # a read-only home must not stop the till
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("coopos")
-    root.addHandler(handler)
-    root.setLevel(level)
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(level)
     _configured = True
     return folder / "coopos.log"
 

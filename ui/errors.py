@@ -1,20 +1,36 @@
 """Errors in plain words: a user error is one sentence; anything else is logged with a
-crash report and the user is told where it is — the sale in progress is kept."""
+crash report and the user is told where it is — the sale in progress is kept.
+
+Why the database is never damaged by a crash: every write is one SQLite transaction
+(``synchronous=FULL``, WAL), so an exception rolls it back and a killed process leaves
+the last committed state; the cart in progress is saved after every change (debounced by
+a quarter of a second, ``ui.session``), so it comes back at the next start.
+
+A crash Python cannot catch (a fault in Qt, an abort) is written by ``faulthandler`` to
+``faults.txt`` in the log folder; the next start turns it into a crash report file and
+says where it is (:func:`enable_fault_log`, :func:`take_fault_report`)."""
 
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import functools
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from coopos.config import log_dir
 from coopos.domain.errors import CooposError
 from coopos.i18n import _
 from coopos.logs import log_crash
+
+FAULTS_FILE = "faults.txt"
+_fault_file: TextIO | None = None
 
 log = logging.getLogger(__name__)
 
@@ -69,3 +85,58 @@ def install_excepthook() -> None:
             show_error(None, message)
 
     sys.excepthook = hook
+
+
+# -- crashes Python cannot catch ---------------------------------------------------------
+
+
+def take_fault_report() -> Path | None:
+    """If the previous run died of a fatal error, move what faulthandler wrote into a
+    crash report file and return its path (else None)."""
+    faults = log_dir() / FAULTS_FILE
+    try:
+        if not faults.is_file() or faults.stat().st_size == 0:
+            return None
+        report = log_dir() / f"crash-{datetime.now():%Y%m%d-%H%M%S-%f}-fatal.txt"
+        faults.replace(report)
+    except OSError:  # another coopos still has it open (Windows), or a read-only folder
+        return None
+    log.error("the previous run stopped on a fatal error; report: %s", report)
+    return report
+
+
+def enable_fault_log() -> Path | None:
+    """Have faulthandler write fatal errors (segfault, abort) to the log folder."""
+    global _fault_file
+    if _fault_file is not None:
+        return Path(_fault_file.name)
+    path = log_dir() / FAULTS_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _fault_file = path.open("a", encoding="utf-8")  # kept open: written on a fault
+    except OSError:
+        return None
+    faulthandler.enable(file=_fault_file, all_threads=True)
+    return path
+
+
+def disable_fault_log() -> None:
+    """A clean exit: nothing to report next time."""
+    global _fault_file
+    if _fault_file is None:
+        return
+    faulthandler.disable()
+    with contextlib.suppress(OSError):
+        _fault_file.close()
+        path = Path(_fault_file.name)
+        if path.stat().st_size == 0:
+            path.unlink()
+    _fault_file = None
+
+
+def fault_message(report: Path) -> str:
+    return _(
+        "coopos stopped unexpectedly last time. The sales saved before were kept, and so "
+        "was the sale in progress. A report was written to {path}",
+        path=report,
+    )

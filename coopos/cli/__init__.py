@@ -13,7 +13,16 @@ import sys
 from collections.abc import Callable, Sequence
 
 from coopos import __version__
-from coopos.cli import admin, catalog_cmd, print_cmd, sales_cmd, shift_cmd, stock_cmd
+from coopos.cli import (
+    admin,
+    catalog_cmd,
+    print_cmd,
+    sales_cmd,
+    server_cmd,
+    shift_cmd,
+    stock_cmd,
+    sync_cmd,
+)
 from coopos.cli.base import EXIT_CRASH, EXIT_USER, Parser, add_common, open_context
 from coopos.domain.errors import CooposError
 from coopos.i18n import _
@@ -32,12 +41,29 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version=f"coopos {__version__}")
     parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help=_(
+            "check that this installation can sell, print and read its files, on a scratch "
+            "database (never yours); one line per check"
+        ),
+    )
+    parser.add_argument(
         "--demo",
         action="store_true",
         help=_("on a new database, load the demo shop first (safe to repeat)"),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for module in (admin, catalog_cmd, stock_cmd, sales_cmd, shift_cmd, print_cmd):
+    for module in (
+        admin,
+        catalog_cmd,
+        stock_cmd,
+        sales_cmd,
+        shift_cmd,
+        print_cmd,
+        sync_cmd,
+        server_cmd,
+    ):
         module.register(sub, common)
     return parser
 
@@ -66,6 +92,10 @@ def main(
         from coopos.i18n import set_language
 
         set_language(getattr(args, "lang", None) or os.environ.get("COOPOS_LANG", "en"))
+        if args.self_test:
+            from coopos import selftest
+
+            return selftest.main()
         if not getattr(args, "func", None):
             if args.demo:
                 admin.ensure_demo(args)

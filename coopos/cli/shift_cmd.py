@@ -101,10 +101,12 @@ def cmd_drawer(args: argparse.Namespace) -> int:
     shifts.record_drawer_opened(ctx, manager.id, args.reason)
     with ctx.read() as s:
         uri = str(settings.get(s, "printer.uri") or "")
+        pin = int(settings.get(s, "printer.drawer_pin") or 2)
     if uri:
         from coopos.printing import escpos
+        from coopos.printing.printers import open_printer
 
-        escpos.open_printer(uri).send(escpos.drawer_kick())
+        open_printer(uri).send(escpos.INIT + escpos.drawer_kick(pin))
         print(_("Drawer opened."))
     else:
         print(_("Recorded. No printer is set up to open the drawer: open it by hand."))
@@ -150,7 +152,22 @@ def cmd_close(args: argparse.Namespace) -> int:
         raise ValidationError(_("Count the cash: give --cash AMOUNT or --count 200=3 100=2 …"))
     report = shifts.close_shift(ctx, user.id, counted, detail)
     print(render_shift_report(report, args.format))
+    backup_after_close(ctx, report.z_number, quiet=args.format != "text")
     return 0
+
+
+def backup_after_close(ctx, z_number: int | None, quiet: bool = False) -> None:
+    """The close has committed: back up now.  A failed backup (USB key missing) is said
+    in one sentence on stderr and does not change the exit code: the shift is closed.
+    ``quiet``: CSV or JSON on stdout stays parseable, so success notes go to stderr."""
+    import sys
+
+    from coopos.services import backup, settings
+
+    with ctx.read() as s:
+        folder = str(settings.get(s, "backup.folder") or "").strip()
+    for result in backup.backup_after_close(ctx.path, folder or None, z_number):
+        print(result.message, file=sys.stdout if result.ok and not quiet else sys.stderr)
 
 
 def cmd_z(args: argparse.Namespace) -> int:

@@ -1,17 +1,34 @@
 """Backups with SQLite's online backup API (consistent while the till sells), and a
-restore that refuses anything that is not a coopos database of a known schema."""
+restore that refuses anything that is not a coopos database of a known schema.
+
+Every shift close also makes an automatic backup (:func:`backup_after_close`) beside the
+database, in ``backups/`` (the user data folder for the installed app), and a copy in
+the ``backup.folder`` setting (a USB key) when one is set.  Only the last
+:data:`KEEP_AUTOMATIC` automatic backups are kept in each folder; backups made by hand
+and the safety copies made before a restore are never deleted."""
 
 from __future__ import annotations
 
+import logging
+import re
 import shutil
 import sqlite3
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from coopos.config import backup_dir
 from coopos.db.engine import APPLICATION_ID
 from coopos.db.migrate import known_revisions
-from coopos.domain.errors import ValidationError
+from coopos.domain.errors import CooposError, ValidationError
 from coopos.i18n import _
+
+log = logging.getLogger(__name__)
+
+KEEP_AUTOMATIC = 30
+AUTO_PREFIX = "coopos-auto-"
+# coopos-auto-20261120-183000-z0012.db: only names like this are ever pruned.
+_AUTO_NAME = re.compile(r"^coopos-auto-\d{8}-\d{6}(?:-z\d+)?(?:-\d+)?\.db$")
 
 
 def backup(db_path: Path, dest: Path | None = None, backup_folder: Path | None = None) -> Path:
@@ -21,7 +38,7 @@ def backup(db_path: Path, dest: Path | None = None, backup_folder: Path | None =
         raise ValidationError(_("There is no database at {path}.", path=db_path))
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     if dest is None:
-        dest = (backup_folder or db_path.parent / "backups") / f"coopos-{stamp}.db"
+        dest = (backup_folder or backup_dir(db_path)) / f"coopos-{stamp}.db"
     elif dest.is_dir() or str(dest).endswith(("/", "\\")):
         dest = dest / f"coopos-{stamp}.db"
     elif not dest.suffix and not dest.exists():
@@ -83,7 +100,7 @@ def restore(source: Path, db_path: Path) -> Path | None:
     if db_path.exists():
         safety = backup(
             db_path,
-            db_path.parent / "backups" / f"before-restore-{datetime.now():%Y%m%d-%H%M%S}.db",
+            backup_dir(db_path) / f"before-restore-{datetime.now():%Y%m%d-%H%M%S}.db",
         )
     tmp = db_path.with_suffix(".restoring")
     shutil.copyfile(source, tmp)
@@ -91,3 +108,179 @@ def restore(source: Path, db_path: Path) -> Path | None:
         Path(str(db_path) + suffix).unlink(missing_ok=True)
     tmp.replace(db_path)
     return safety
+
+
+# -- automatic backups at shift close ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    """One automatic backup: where it went (``local`` or ``usb``), or why it did not."""
+
+    where: str
+    path: Path | None
+    error: str | None = None
+    pruned: int = 0  # old automatic backups deleted to keep the last ones
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def message(self) -> str:
+        """One sentence for the user."""
+        if self.error:
+            return self.error
+        return _("Backup written: {path}", path=self.path)
+
+
+def automatic_name(z_number: int | None = None, now: datetime | None = None) -> str:
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    return f"{AUTO_PREFIX}{stamp}" + (f"-z{z_number:04d}" if z_number is not None else "") + ".db"
+
+
+def is_automatic_backup(path: Path) -> bool:
+    return path.is_file() and _AUTO_NAME.match(path.name) is not None
+
+
+def prune_automatic(folder: Path, keep: int = KEEP_AUTOMATIC) -> list[Path]:
+    """Delete the oldest automatic backups in ``folder`` beyond the last ``keep``.
+
+    Only files named by :func:`automatic_name` are touched (their names sort by date):
+    a user's own files on the USB key, hand-made backups and safety copies stay."""
+    ours = sorted(
+        (p for p in Path(folder).iterdir() if is_automatic_backup(p)), key=lambda p: p.name
+    )
+    removed = []
+    for old in ours[: max(len(ours) - keep, 0)]:
+        try:
+            old.unlink()
+            removed.append(old)
+        except OSError:
+            log.warning("could not delete the old backup %s", old, exc_info=True)
+    return removed
+
+
+def _unique(folder: Path, name: str) -> Path:
+    """Never overwrite an earlier backup (two closes in the same second)."""
+    path = folder / name
+    n = 1
+    while path.exists():
+        path = folder / f"{name[:-3]}-{n}.db"
+        n += 1
+    return path
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, CooposError):
+        return exc.message
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
+def _copy(source: Path, dest: Path) -> Path:
+    tmp = dest.with_suffix(dest.suffix + ".part")
+    shutil.copyfile(source, tmp)
+    tmp.replace(dest)  # a half-copied file never has the final name
+    return dest
+
+
+def backup_after_close(
+    db_path: Path,
+    usb_folder: str | Path | None = None,
+    z_number: int | None = None,
+    keep: int = KEEP_AUTOMATIC,
+    now: datetime | None = None,
+) -> list[BackupResult]:
+    """Back the database up after a shift close; never raises.
+
+    Called once the close has committed: a backup that fails (full disk, USB key pulled
+    out) must not undo or block the close, so each failure becomes one sentence in the
+    results instead of an exception."""
+    db_path = Path(db_path)
+    name = automatic_name(z_number, now)
+    results: list[BackupResult] = []
+    local: Path | None = None
+    folder = backup_dir(db_path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        local = backup(db_path, _unique(folder, name))
+        results.append(BackupResult("local", local, pruned=len(prune_automatic(folder, keep))))
+    except (CooposError, OSError, sqlite3.Error) as exc:
+        log.exception("automatic backup into %s failed", folder)
+        results.append(
+            BackupResult(
+                "local",
+                None,
+                _(
+                    "The automatic backup could not be written in {folder} ({reason}).",
+                    folder=folder,
+                    reason=_reason(exc),
+                ),
+            )
+        )
+    if usb_folder:
+        usb = Path(usb_folder)
+        if not usb.is_dir():
+            results.append(
+                BackupResult(
+                    "usb",
+                    None,
+                    _(
+                        "The backup folder {path} is not there (is the USB key plugged in?): "
+                        "the shift is closed all the same.",
+                        path=usb,
+                    ),
+                )
+            )
+            return results
+        try:
+            dest = _unique(usb, name)
+            path = _copy(local, dest) if local is not None else backup(db_path, dest)
+            results.append(BackupResult("usb", path, pruned=len(prune_automatic(usb, keep))))
+        except (CooposError, OSError, sqlite3.Error) as exc:
+            log.exception("automatic backup into %s failed", usb)
+            results.append(
+                BackupResult(
+                    "usb",
+                    None,
+                    _(
+                        "The backup could not be copied to {path} ({reason}): the shift is "
+                        "closed all the same.",
+                        path=usb,
+                        reason=_reason(exc),
+                    ),
+                )
+            )
+    return results
+
+
+def backup_before_upgrade(db_path: Path, head: str | None = None) -> Path | None:
+    """Before a newer coopos upgrades an older database in place, keep a copy of it as it
+    was (``backups/before-upgrade-REVISION-DATE.db``): the upgrade is one transaction,
+    but an installer's update is the one moment a seller cannot undo by hand.
+
+    Returns the copy, or None when there is nothing to upgrade (new, current, newer, or
+    not a coopos database: opening it says why).  Reads two values, so a start with a
+    current database costs nothing."""
+    from coopos.db.migrate import head_revision
+
+    db_path = Path(db_path)
+    if not db_path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                return None
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    revision = row[0] if row else None
+    if revision is None or revision == (head or head_revision()):
+        return None
+    if revision not in known_revisions():
+        return None  # from a newer coopos: refused when opened, never touched
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return backup(db_path, backup_dir(db_path) / f"before-upgrade-{revision}-{stamp}.db")

@@ -241,7 +241,7 @@ def test_opening_the_drawer_without_a_sale_needs_a_manager_and_is_audited(cli, d
     ctx.close()
     code, out, _err = cli("shift", "drawer", "--reason", "change for the stand", "--pin", "2222")
     assert code == 0 and "Drawer opened" in out
-    assert job.read_bytes() == b"\x1bp\x00\x19\xfa"  # ESC p, pin 2
+    assert job.read_bytes() == b"\x1b@\x1bp\x00\x19\xfa"  # ESC @, then ESC p on pin 2
     ctx = Context.open(demo_path)
     with ctx.read() as s:
         entries = s.execute(select(AuditEntry).where(AuditEntry.action == "drawer_opened"))

@@ -3,6 +3,8 @@ denomination (notes 200/100/50/20, coins 10/5/2/1/0.50 MAD) and the Z report."""
 
 from __future__ import annotations
 
+import contextlib
+
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QDialog,
@@ -169,6 +171,12 @@ class ShiftsScreen(QWidget):
         self.status.setObjectName("shiftStatus")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
+        # the automatic backup after a close says where it went, or why not
+        self.backup_status = QLabel()
+        self.backup_status.setObjectName("backupStatus")
+        self.backup_status.setWordWrap(True)
+        self.backup_status.hide()
+        layout.addWidget(self.backup_status)
         row = QHBoxLayout()
         self.buttons = {}
         for key, label, slot in [
@@ -243,9 +251,10 @@ class ShiftsScreen(QWidget):
         if approver is None:
             return
         shifts.record_drawer_opened(self.session.ctx, approver.id, reason)
-        from ui.receipts_hook import receipt_printer
+        from ui.receipts_hook import runner
 
-        receipt_printer().open_drawer(lambda message, error: self.status.setText(message))
+        if runner() is not None:
+            self.status.setText(runner().open_drawer())
 
     @guarded()
     def x_report(self) -> None:
@@ -255,7 +264,36 @@ class ShiftsScreen(QWidget):
     def close_shift(self) -> None:
         dialog = CloseShiftDialog(self.session, self)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.report:
+            self.backup_after_close(dialog.report.z_number)
             ReportView(dialog.report, self).exec()
+
+    def backup_after_close(self, z_number: int | None):
+        """The close has committed: back up on a worker thread while the Z report is
+        read.  A missing USB key is said in one sentence; the shift stays closed."""
+        from coopos.services import backup, settings
+        from ui.workers import run_task
+
+        ctx = self.session.ctx
+        with ctx.read() as s:
+            folder = str(settings.get(s, "backup.folder") or "").strip() or None
+        self.say_backup(_("Backing up…"), error=False)
+
+        def done(results: list[backup.BackupResult]) -> None:
+            with contextlib.suppress(RuntimeError):  # the screen may be gone (app closing)
+                self.say_backup(
+                    " ".join(r.message for r in results), error=not all(r.ok for r in results)
+                )
+
+        return run_task(
+            lambda _progress: backup.backup_after_close(ctx.path, folder, z_number),
+            done,
+            lambda message: self.say_backup(message, error=True),
+        )
+
+    def say_backup(self, message: str, error: bool) -> None:
+        set_role(self.backup_status, "error" if error else "muted")
+        self.backup_status.setText(message)
+        self.backup_status.show()
 
     @guarded()
     def last_z(self) -> None:
