@@ -1,0 +1,408 @@
+"""``coopos server``: run the central server, and head office's admin commands
+(``init``, ``catalog import``, ``location``, ``fair``, ``user``, ``device``,
+``admin-token``).  Every command takes ``--database-url`` (default: ``server.db`` in the
+user data folder, or ``$COOPOS_SERVER_DATABASE_URL``)."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from coopos.cli.base import add_format
+from coopos.cli.render import render_table
+from coopos.domain.catalog import Role
+from coopos.domain.errors import ValidationError
+from coopos.i18n import N_, _
+from coopos.services.catalog import CatalogImportError
+from coopos.services.reports import Column, Table
+
+URL_ENV = "COOPOS_SERVER_DATABASE_URL"
+DEFAULT_PORT = 8700
+
+
+def register(sub, common) -> None:
+    # Not the till's ``--db``: the server's database is named by URL.
+    url = argparse.ArgumentParser(add_help=False)
+    url.add_argument(
+        "--lang",
+        default=argparse.SUPPRESS,
+        choices=["ar", "fr", "zgh", "en"],
+        help=_("language of messages"),
+    )
+    url.add_argument(
+        "--database-url",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help=_(
+            "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB "
+            "(default: ${env}, else server.db in the data folder)",
+            env=URL_ENV,
+        ),
+    )
+    parents = [url]
+
+    p = sub.add_parser("server", parents=parents, help=_("run the central server, or manage it"))
+    p.add_argument("--host", default="127.0.0.1", help=_("address to listen on"))
+    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument(
+        "--workers", type=int, default=1, help=_("server processes (they share the database)")
+    )
+    p.add_argument(
+        "--forwarded-allow-ips",
+        default="127.0.0.1",
+        metavar="IPS",
+        help=_("reverse proxies trusted for X-Forwarded-For (comma-separated)"),
+    )
+    p.set_defaults(func=cmd_run)
+    ssub = p.add_subparsers(dest="server_command", metavar="ACTION")
+
+    s = ssub.add_parser("init", parents=parents, help=_("create or upgrade the server database"))
+    s.set_defaults(func=cmd_init)
+
+    s = ssub.add_parser("catalog", parents=parents, help=_("head office's catalog"))
+    csub = s.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
+    c = csub.add_parser("import", parents=parents, help=_("import a CSV or XLSX catalog"))
+    c.add_argument("file", type=Path)
+    c.add_argument(
+        "--location",
+        default="SHOP",
+        help=_("where the stock column is received (default: SHOP)"),
+    )
+    c.add_argument("--dry-run", action="store_true", help=_("check the file, change nothing"))
+    c.set_defaults(func=cmd_catalog_import)
+
+    s = ssub.add_parser("location", parents=parents, help=_("shops, warehouses, fair stands"))
+    lsub = s.add_subparsers(dest="location_command", metavar="ACTION", required=True)
+    c = lsub.add_parser("add", parents=parents, help=_("add a location"))
+    c.add_argument("code")
+    c.add_argument("--kind", choices=["shop", "warehouse", "stand"], required=True)
+    c.add_argument("--name", required=True)
+    c.add_argument("--fair", metavar="CODE", help=_("for a stand: its fair (see “fair add”)"))
+    c.set_defaults(func=cmd_location_add)
+
+    s = ssub.add_parser("fair", parents=parents, help=_("fairs, for stands"))
+    fsub = s.add_subparsers(dest="fair_command", metavar="ACTION", required=True)
+    c = fsub.add_parser("add", parents=parents, help=_("add a fair"))
+    c.add_argument("code")
+    c.add_argument("--name", required=True)
+    c.add_argument("--city", default="")
+    c.add_argument("--from", dest="starts_on", metavar="YYYY-MM-DD")
+    c.add_argument("--to", dest="ends_on", metavar="YYYY-MM-DD")
+    c.set_defaults(func=cmd_fair_add)
+
+    s = ssub.add_parser("user", parents=parents, help=_("users of every till"))
+    usub = s.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    c = usub.add_parser("add", parents=parents, help=_("add a user"))
+    c.add_argument("name")
+    c.add_argument("--role", choices=[r.value for r in Role], required=True)
+    c.add_argument("--pin", required=True, help=_("the user's PIN (4 to 8 digits)"))
+    c.add_argument("--language", choices=["ar", "fr", "zgh", "en"])
+    c.set_defaults(func=cmd_user_add)
+
+    s = ssub.add_parser("device", parents=parents, help=_("tills allowed to sync"))
+    dsub = s.add_subparsers(dest="device_command", metavar="ACTION", required=True)
+    c = dsub.add_parser("add", parents=parents, help=_("a one-time enrollment code for a till"))
+    c.add_argument("--location", default="SHOP", help=_("the till's location (default: SHOP)"))
+    c.add_argument("--prefix", help=_("its receipt prefix (default: the next free T01, T02…)"))
+    c.add_argument("--name", default="")
+    c.add_argument(
+        "--hours", type=int, default=24, help=_("how long the code is valid (default: 24)")
+    )
+    c.set_defaults(func=cmd_device_add)
+    c = dsub.add_parser("list", parents=parents, help=_("devices, their last contact and clock"))
+    add_format(c)
+    c.set_defaults(func=cmd_device_list)
+    c = dsub.add_parser("revoke", parents=parents, help=_("refuse a device from now on"))
+    c.add_argument("id", type=int)
+    c.set_defaults(func=cmd_device_revoke)
+
+    s = ssub.add_parser(
+        "admin-token", parents=parents, help=_("a token for catalog edits through the API")
+    )
+    s.add_argument("--name", default="", help=_("who or what uses it"))
+    s.add_argument("--list", action="store_true", help=_("list tokens instead"))
+    s.add_argument("--revoke", type=int, metavar="ID", help=_("revoke a token instead"))
+    s.set_defaults(func=cmd_admin_token)
+
+
+def database_url(args: argparse.Namespace) -> str:
+    from coopos.server.db import default_url
+
+    return getattr(args, "database_url", None) or os.environ.get(URL_ENV) or default_url()
+
+
+def _open(args: argparse.Namespace):
+    from coopos.server.admin import init_server
+    from coopos.server.db import Database
+
+    db = Database.open(database_url(args))
+    init_server(db)
+    return db
+
+
+def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _day(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(_("“{text}” is not a date (YYYY-MM-DD).", text=text)) from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from coopos.server.app import create_app
+
+    url = database_url(args)
+    if not 0 < args.port < 65536:
+        raise ValidationError(_("A port is between 1 and 65535."))
+    if args.workers < 1:
+        raise ValidationError(_("At least one worker."))
+    print(
+        _(
+            "coopos server on http://{host}:{port} (database: {url})",
+            host=args.host,
+            port=args.port,
+            url=_shown(url),
+        ),
+        flush=True,
+    )
+    options = {
+        "host": args.host,
+        "port": args.port,
+        "proxy_headers": True,
+        "forwarded_allow_ips": args.forwarded_allow_ips,
+    }
+    if args.workers > 1:
+        # Worker processes import the app themselves: migrate once here, pass the URL on.
+        _open(args).dispose()
+        os.environ[URL_ENV] = url
+        uvicorn.run(
+            "coopos.server.app:from_environment", factory=True, workers=args.workers, **options
+        )
+    else:
+        uvicorn.run(create_app(url), **options)
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from coopos.server.admin import init_server
+    from coopos.server.db import Database, head_revision
+
+    db = Database.open(database_url(args))
+    try:
+        created = init_server(db)
+    finally:
+        db.dispose()
+    print(
+        _(
+            "Server database ready (schema {revision}): {url}",
+            revision=head_revision(),
+            url=_shown(database_url(args)),
+        )
+    )
+    if created:
+        print(_("Location SHOP created."))
+    return 0
+
+
+def cmd_catalog_import(args: argparse.Namespace) -> int:
+    from coopos.server import admin
+
+    db = _open(args)
+    try:
+        summary = admin.import_catalog(db, args.file, args.location, dry_run=args.dry_run)
+    except CatalogImportError as exc:
+        print(_("Error: {message}", message=exc.message), file=sys.stderr)
+        for row_error in exc.errors:
+            print(f"  {row_error}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    if summary.dry_run:
+        print(_("Dry run: the file is valid; nothing was changed."))
+    print(
+        _(
+            "{rows} rows: {created} new, {updated} updated, {unchanged} unchanged.",
+            rows=summary.rows,
+            created=summary.created,
+            updated=summary.updated,
+            unchanged=summary.unchanged,
+        )
+    )
+    if summary.stock_lines:
+        print(_("Stock received for {n} products.", n=summary.stock_lines))
+    if summary.new_cooperatives:
+        print(_("New cooperatives: {names}", names=", ".join(summary.new_cooperatives)))
+    if summary.new_categories:
+        print(_("New categories: {names}", names=", ".join(summary.new_categories)))
+    return 0
+
+
+def cmd_location_add(args: argparse.Namespace) -> int:
+    from coopos.server import admin
+
+    db = _open(args)
+    try:
+        location = admin.add_location(db, args.code, args.kind, args.name, args.fair)
+    finally:
+        db.dispose()
+    print(_("Location {code} added.", code=location.code))
+    return 0
+
+
+def cmd_fair_add(args: argparse.Namespace) -> int:
+    from coopos.server import admin
+
+    db = _open(args)
+    try:
+        fair = admin.add_fair(
+            db, args.code, args.name, args.city, _day(args.starts_on), _day(args.ends_on)
+        )
+    finally:
+        db.dispose()
+    print(_("Fair {code} added.", code=fair.code))
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from coopos.server import admin
+
+    db = _open(args)
+    try:
+        user = admin.add_user(db, args.name, args.role, args.pin, args.language)
+    finally:
+        db.dispose()
+    print(
+        _(
+            "User {name} ({role}) added; tills receive it at their next sync.",
+            name=user.name,
+            role=user.role,
+        )
+    )
+    return 0
+
+
+def qr_text(data: str) -> str:
+    """A QR code drawn with block characters, for a terminal."""
+    import qrcode
+
+    qr = qrcode.QRCode(border=1)
+    qr.add_data(data)
+    out = io.StringIO()
+    qr.print_ascii(out=out)
+    return out.getvalue()
+
+
+def cmd_device_add(args: argparse.Namespace) -> int:
+    from coopos.server import admin
+
+    db = _open(args)
+    try:
+        device = admin.add_device(db, args.location, args.prefix, args.name, args.hours)
+    finally:
+        db.dispose()
+    print(
+        _(
+            "Device {id} for {location}, receipt prefix {prefix}.",
+            id=device.id,
+            location=device.location,
+            prefix=device.receipt_prefix,
+        )
+    )
+    print(
+        _(
+            "Enrollment code: {code} (once, valid until {expires} UTC)",
+            code=device.code,
+            expires=device.expires_utc.strftime("%Y-%m-%d %H:%M"),
+        )
+    )
+    print(qr_text(device.code), end="")
+    print(_("On the till: coopos enroll SERVER_URL {code}", code=device.code))
+    return 0
+
+
+def cmd_device_list(args: argparse.Namespace) -> int:
+    from coopos.server import admin
+
+    db = _open(args)
+    try:
+        devices = admin.list_devices(db)
+    finally:
+        db.dispose()
+    rows = [
+        {
+            "id": d.id,
+            "name": d.name,
+            "location": d.location,
+            "prefix": d.receipt_prefix,
+            "status": d.status,
+            "last_seen": d.last_seen_utc.strftime("%Y-%m-%d %H:%M:%S") if d.last_seen_utc else "",
+            "offset": f"{d.clock_offset_ms / 1000:+.1f}" if d.clock_offset_ms is not None else "",
+            "acked": d.acked_seq,
+            "flag": _("CLOCK DRIFT") if d.drift else "",
+        }
+        for d in devices
+    ]
+    table = Table(
+        _("Devices"),
+        [
+            Column("id", N_("ID"), "int"),
+            Column("name", N_("Name")),
+            Column("location", N_("Location")),
+            Column("prefix", N_("Prefix")),
+            Column("status", N_("Status")),
+            Column("last_seen", N_("Last contact (UTC)")),
+            Column("offset", N_("Clock offset (s)")),
+            Column("acked", N_("Events"), "int"),
+            Column("flag", N_("Note")),
+        ],
+        rows,
+    )
+    print(render_table(table, args.format))
+    return 0
+
+
+def cmd_device_revoke(args: argparse.Namespace) -> int:
+    from coopos.server import admin
+
+    db = _open(args)
+    try:
+        device = admin.revoke_device(db, args.id)
+    finally:
+        db.dispose()
+    print(_("Device {id} ({prefix}) is revoked.", id=device.id, prefix=device.receipt_prefix))
+    return 0
+
+
+def cmd_admin_token(args: argparse.Namespace) -> int:
+    from coopos.server import admin
+
+    db = _open(args)
+    try:
+        if args.list:
+            for token in admin.list_admin_tokens(db):
+                state = _("revoked") if token.revoked_utc else _("active")
+                print(f"{token.id}\t{token.name}\t{token.created_utc:%Y-%m-%d %H:%M}\t{state}")
+            return 0
+        if args.revoke is not None:
+            admin.revoke_admin_token(db, args.revoke)
+            print(_("Admin token {id} is revoked.", id=args.revoke))
+            return 0
+        token_id, token = admin.new_admin_token(db, args.name)
+    finally:
+        db.dispose()
+    print(_("Admin token {id} (shown once, keep it secret):", id=token_id))
+    print(token)
+    return 0

@@ -1,0 +1,1 @@
+"""Alembic migrations of the server schema (see coopos.server.db.upgrade)."""
