@@ -93,9 +93,29 @@ def render(language: str, out: Path) -> None:
         dialog.add("cash", 50000)
         grab(dialog, out / f"payment-{language}.png")
         dialog.reject()
+        # A receipt the printer did not take: the sell screen's button and its dialog.
+        from coopos.printing import queue
+        from ui.screens.print_queue import PrintQueueDialog
+
+        settings.update(ctx, {"printer.uri": f"file:{folder / 'unplugged' / 'lp0'}"})
+        window.printer.configure()
+        queue.add(ctx, queue.RECEIPT, "T01-000005")
+        outcome = queue.run_waiting(ctx)
+        window.shell.sell.on_print_queue(outcome.waiting, outcome.message, True)
+        grab(window, out / f"sell-print-waiting-{language}.png")
+        waiting = PrintQueueDialog(window.printer, window)
+        waiting.show()
+        grab(waiting, out / f"print-queue-{language}.png")
+        waiting.reject()
         for entry in available_screens():
             window.shell.show_screen(entry.key)
             grab(window, out / f"{entry.key}-{language}.png")
+        # the lower half of Settings: printer and sync server
+        from PySide6.QtWidgets import QScrollArea
+
+        scroll = window.shell.show_screen("settings").findChild(QScrollArea, "settingsScroll")
+        scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+        grab(window, out / f"settings-printer-sync-{language}.png")
         window.close()
         session.bridge.close()
         ctx.close()

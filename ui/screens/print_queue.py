@@ -34,6 +34,8 @@ class PrintQueueDialog(QDialog):
         layout.addWidget(self.state)
         self.jobs = QListWidget()
         self.jobs.setObjectName("printJobs")
+        self.jobs.setWordWrap(True)  # the reason is a sentence: show all of it
+        self.jobs.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.jobs, 1)
         buttons = QHBoxLayout()
         self.discard_button = QPushButton(_("Discard"))

@@ -69,6 +69,7 @@ class SettingsScreen(QWidget):
         outer = QVBoxLayout(self)
         outer.addWidget(set_role(QLabel(_("Settings")), "title"))
         scroll = QScrollArea()
+        scroll.setObjectName("settingsScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         page = QWidget()
