@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from coopos.domain.catalog import Role, Unit
-from coopos.domain.errors import CooposError, NotFoundError, StateError, ValidationError
+from coopos.domain.errors import NotFoundError, StateError, ValidationError
 from coopos.domain.quantity import from_milli, to_milli
 from coopos.domain.search import normalise
 from coopos.domain.security import check_pin_format, hash_pin, verify_pin
@@ -54,7 +54,7 @@ from coopos.services.catalog import (
     CatalogRow,
     ImportSummary,
     RowError,
-    parse_row,
+    check_rows,
     read_table,
 )
 
@@ -363,49 +363,6 @@ def revoke_admin_token(db: Database, token_id: int) -> None:
 # -- catalog import -------------------------------------------------------------------------------
 
 
-def _check_rows(table: list[tuple[int, dict[str, str]]]) -> tuple[list[CatalogRow], list[RowError]]:
-    """Each row parsed as the till does (``parse_row``), then the checks across rows."""
-    parsed: list[CatalogRow] = []
-    errors: list[RowError] = []
-    sku_lines: dict[str, int] = {}
-    barcode_owner: dict[str, str] = {}
-    for line, raw in table:
-        try:
-            row = parse_row(line, raw)
-        except CooposError as exc:
-            errors.append(RowError(line, exc.message))
-            continue
-        if row.sku in sku_lines:
-            errors.append(
-                RowError(
-                    line,
-                    _(
-                        "SKU {sku} is already on line {other}",
-                        sku=row.sku,
-                        other=sku_lines[row.sku],
-                    ),
-                )
-            )
-            continue
-        sku_lines[row.sku] = line
-        clash = next((b for b in row.barcodes if barcode_owner.get(b, row.sku) != row.sku), None)
-        if clash:
-            errors.append(
-                RowError(
-                    line,
-                    _(
-                        "barcode {barcode} is also given to {sku}",
-                        barcode=clash,
-                        sku=barcode_owner[clash],
-                    ),
-                )
-            )
-            continue
-        barcode_owner.update(dict.fromkeys(row.barcodes, row.sku))
-        parsed.append(row)
-    return parsed, errors
-
-
 def _barcode_errors(s: Session, rows: list[CatalogRow]) -> list[RowError]:
     """Barcodes that belong to a product this file does not re-import."""
     owner = {b: r for r in rows for b in r.barcodes}
@@ -451,7 +408,7 @@ def import_catalog(
     """Import a catalog file in the till's format (CSV or XLSX).  All or nothing; a
     ``stock`` column is received at ``location`` as head-office stock movements."""
     path = Path(path)
-    rows, errors = _check_rows(list(read_table(path)))
+    rows, errors, _lines, _owners = check_rows(read_table(path))
     with db.read() as s:
         errors += _barcode_errors(s, rows)
         if any(r.stock for r in rows):

@@ -239,9 +239,12 @@ def parse_row(line: int, row: dict[str, str]) -> CatalogRow:
     )
 
 
-def validate(
-    rows: Iterable[tuple[int, dict[str, str]]], session: Session
-) -> tuple[list[CatalogRow], list[RowError]]:
+def check_rows(
+    rows: Iterable[tuple[int, dict[str, str]]],
+) -> tuple[list[CatalogRow], list[RowError], dict[str, int], dict[str, str]]:
+    """Each row parsed (``parse_row``), then the checks across rows of one file: a SKU
+    twice, a barcode given to two products.  Pure: the till and the server share it.
+    Returns the good rows, the errors, each SKU's line and each barcode's SKU."""
     parsed: list[CatalogRow] = []
     errors: list[RowError] = []
     sku_lines: dict[str, int] = {}
@@ -280,6 +283,13 @@ def validate(
             continue
         barcode_owner.update(dict.fromkeys(item.barcodes, item.sku))
         parsed.append(item)
+    return parsed, errors, sku_lines, barcode_owner
+
+
+def validate(
+    rows: Iterable[tuple[int, dict[str, str]]], session: Session
+) -> tuple[list[CatalogRow], list[RowError]]:
+    parsed, errors, sku_lines, barcode_owner = check_rows(rows)
     # Barcodes already used by another product that this file does not re-import.
     if barcode_owner:
         existing = session.execute(select(ProductBarcode.barcode, Product.sku).join(Product)).all()
