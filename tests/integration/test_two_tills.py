@@ -65,9 +65,38 @@ def kill_server_during_next_batch(monkeypatch):
     monkeypatch.setattr(server_sync, "_store", store_then_die)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server_url(request, tmp_path):
+    """The server's database: a SQLite file, or a fresh schema of the PostgreSQL named by
+    $COOPOS_TEST_DATABASE_URL (skipped when unset), dropped afterwards."""
+    import os
+    import secrets
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from coopos.server.db import normalise_url
+
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'server.db'}"
+        return
+    base = os.environ.get("COOPOS_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("PostgreSQL: set COOPOS_TEST_DATABASE_URL")
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    url = make_url(normalise_url(base)).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
 @pytest.fixture
-def server(tmp_path, demo_path):
-    db = Database.open(f"sqlite:///{tmp_path / 'server.db'}")
+def server(server_url, tmp_path, demo_path):
+    db = Database.open(server_url)
     server_admin.init_server(db)
     server_admin.add_location(db, "STAND-AGA", "stand", "Stand Agadir")
     # head office's catalog: the demo shop's
