@@ -16,6 +16,7 @@ from coopos import __version__
 from coopos.cli import (
     admin,
     catalog_cmd,
+    consignment_cmd,
     print_cmd,
     sales_cmd,
     server_cmd,
@@ -61,6 +62,7 @@ def build_parser() -> Parser:
         sales_cmd,
         shift_cmd,
         print_cmd,
+        consignment_cmd,
         sync_cmd,
         server_cmd,
     ):

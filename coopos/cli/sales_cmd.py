@@ -69,6 +69,9 @@ def register(sub, common) -> None:
     r.add_argument("--by", choices=reports.GROUPINGS, default="day")
     add_format(r)
     r.set_defaults(func=cmd_report_sales)
+    from coopos.cli.consignment_cmd import register_reports
+
+    register_reports(rsub, common)
 
 
 def cmd_sale(args: argparse.Namespace) -> int:

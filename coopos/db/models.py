@@ -22,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -65,6 +66,11 @@ class Fair(Base):
     city: Mapped[str] = mapped_column(String(100), default="")
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
+    # open until closed after its end-of-fair count; counted_utc splits returns made
+    # during the fair (in the reconciliation) from the closing return of what was counted
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    counted_utc: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_utc: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Location(Base):
@@ -404,6 +410,79 @@ class OutboxEvent(Base):
     acked_utc: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class CommissionRule(Base):
+    """The shop's share of a cooperative's goods, for all of them or one category; flat
+    (``rate_bp``) or tiered by unit price (``tiers``: JSON [[from_cents, rate_bp], ...])."""
+
+    __tablename__ = "commission_rules"
+    __table_args__ = (UniqueConstraint("cooperative_id", "category_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    rate_bp: Mapped[int] = mapped_column(Integer)
+    tiers: Mapped[str] = mapped_column(Text, default="[]")
+    updated_utc: Mapped[datetime] = mapped_column(DateTime)
+    cooperative: Mapped[Cooperative] = relationship()
+    category: Mapped[Category | None] = relationship()
+
+
+class ConsignmentNote(Base):
+    """A delivery note (goods to a stand) or a return note (back to the warehouse or the
+    cooperative); its lines are the stock movements whose ``reference`` is its number."""
+
+    __tablename__ = "consignment_notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(32), unique=True, default=new_uuid)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # dispatch, return
+    fair_id: Mapped[int | None] = mapped_column(ForeignKey("fairs.id"), index=True)
+    from_code: Mapped[str] = mapped_column(String(40))  # a location, or COOP:CODE
+    to_code: Mapped[str] = mapped_column(String(40))
+    cooperative_id: Mapped[int | None] = mapped_column(ForeignKey("cooperatives.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    created_local: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(Text, default="")
+    fair: Mapped[Fair | None] = relationship()
+
+
+class FairCount(Base):
+    """What the end-of-fair count found, product by product."""
+
+    __tablename__ = "fair_counts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fair_id: Mapped[int] = mapped_column(ForeignKey("fairs.id"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    counted_milli: Mapped[int] = mapped_column(Integer)
+    expected_milli: Mapped[int] = mapped_column(Integer)
+    counted_utc: Mapped[datetime] = mapped_column(DateTime)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Payout(Base):
+    """Money paid to a cooperative for its consigned goods."""
+
+    __tablename__ = "payouts"
+    __table_args__ = (
+        CheckConstraint("method IN ('cash','transfer','cheque')", name="method"),
+        CheckConstraint("amount_cents > 0", name="amount"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(32), unique=True, default=new_uuid)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    fair_id: Mapped[int | None] = mapped_column(ForeignKey("fairs.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    paid_utc: Mapped[datetime] = mapped_column(DateTime)
+    paid_local: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(Text, default="")
+    cooperative: Mapped[Cooperative] = relationship()
+    fair: Mapped[Fair | None] = relationship()
+
+
 class PrintJob(Base):
     """A receipt, test page or drawer kick waiting for the printer.  Local to the till
     (never synced): the sale is saved whatever happens here."""
@@ -424,10 +503,14 @@ __all__ = [
     "Base",
     "CashMovement",
     "Category",
+    "CommissionRule",
+    "ConsignmentNote",
     "Cooperative",
     "Fair",
+    "FairCount",
     "Location",
     "OutboxEvent",
+    "Payout",
     "PrintJob",
     "Product",
     "ProductBarcode",

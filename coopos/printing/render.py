@@ -333,14 +333,14 @@ class Canvas:
         self._draw(layout, self._x(pad, self.inner - 2 * pad), top + pad, Qt.GlobalColor.white)
         self.y += band
 
-    def qr(self, text: str) -> None:
+    def qr(self, text: str, max_module: int = 6) -> None:
         """A QR code of black modules, an integer number of dots each, centred, with its
         quiet zone."""
         modules = qr_code.matrix(text, border=4)
         n = len(modules)
         # Even sizes and positions: the encoder then sends it at half size, doubled by the
         # printer (escpos.raster_bands).  6 dots = 0.75 mm modules.
-        size = max(2, min(6, (self.width // 2) // n)) // 2 * 2
+        size = max(2, min(max_module, (self.width // 2) // n)) // 2 * 2
         x0 = (self.width - n * size) // 4 * 2
         self.y += self.y % 2
         y0 = self.y

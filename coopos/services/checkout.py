@@ -186,11 +186,21 @@ class Checkout:
             vat_rate=product.vat_rate,
             cooperative_id=coop.id,
             cooperative_code=coop.code,
-            commission_bp=coop.commission_bp,
+            commission_bp=self._commission(product, session),
         )
         self.lines.append(line)
         self._changed()
         return line
+
+    def _commission(self, product: Product, session) -> int:
+        """The rate in force when sold: the cooperative's rules (by category, by price
+        tier), else its own rate."""
+        from coopos.services.consignment import commission_for
+
+        if session is None:
+            with self.ctx.read() as s:
+                return commission_for(s, s.merge(product, load=True), product.price_cents)
+        return commission_for(session, product, product.price_cents)
 
     def _name(self, product: Product) -> str:
         return pick_name(product.names, self.language) or product.sku

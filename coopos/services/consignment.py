@@ -1,0 +1,715 @@
+"""Consignment use cases on the till: commission rules, fairs (stand, dispatch, count,
+returns, close), reconciliation, settlements and payouts.
+
+The arithmetic is in :mod:`coopos.domain.consignment`; this module reads the till's facts
+and writes its documents.  Every write goes through the outbox like any other, so the
+central server sees dispatches, counts and payouts and computes the same statements from
+every till's sales.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from coopos.db.models import (
+    Category,
+    CommissionRule,
+    ConsignmentNote,
+    Cooperative,
+    Fair,
+    FairCount,
+    Location,
+    Payout,
+    Product,
+    Sale,
+    SaleLine,
+    StockMovement,
+)
+from coopos.domain import consignment as rules
+from coopos.domain import events
+from coopos.domain.catalog import pick_name
+from coopos.domain.errors import NotFoundError, StateError, ValidationError
+from coopos.domain.money import Cents
+from coopos.domain.quantity import from_milli, to_milli
+from coopos.domain.stock import MovementReason
+from coopos.i18n import _, current_language
+from coopos.services import lookups
+from coopos.services.context import Context
+from coopos.services.inventory import Item, _positive, _resolve, movement_row, write_movements
+
+ZERO = Decimal("0.000")
+PAYOUT_METHODS = ("cash", "transfer", "cheque")
+EXPLANATIONS = ("damaged", "gift", "sample")
+
+
+# -- commission rules ---------------------------------------------------------------------------
+
+
+def _domain_rule(rule: CommissionRule) -> rules.CommissionRule:
+    tiers = tuple(rules.Tier(int(a), int(b)) for a, b in json.loads(rule.tiers or "[]"))
+    return rules.CommissionRule(
+        rule.cooperative.code,
+        rule.category.code if rule.category else None,
+        rule.rate_bp,
+        tiers,
+    )
+
+
+def rules_for(session: Session, cooperative_id: int) -> list[rules.CommissionRule]:
+    found = session.scalars(
+        select(CommissionRule).where(CommissionRule.cooperative_id == cooperative_id)
+    ).all()
+    return [_domain_rule(r) for r in found]
+
+
+def commission_for(session: Session, product: Product, unit_price_cents: Cents) -> int:
+    """The commission rate (basis points) in force for a product sold at a price."""
+    coop = product.cooperative
+    return rules.commission_rate(
+        rules_for(session, coop.id),
+        coop.code,
+        product.category.code if product.category else None,
+        unit_price_cents,
+        coop.commission_bp,
+    )
+
+
+def set_commission_rule(
+    ctx: Context,
+    cooperative: str,
+    rate_bp: int,
+    category: str | None = None,
+    tiers: Iterable[tuple[Cents, int]] = (),
+    user_id: int | None = None,
+) -> None:
+    """Set (or replace) the rule for a cooperative, or for one of its categories."""
+    tiers = sorted((int(a), int(b)) for a, b in tiers)
+    for bp in [rate_bp, *(b for _a, b in tiers)]:
+        if not 0 <= bp <= 10000:
+            raise ValidationError(_("A commission is 0 to 100 %."))
+    if any(a < 0 for a, _b in tiers):
+        raise ValidationError(_("A price tier starts at 0 MAD or more."))
+    with ctx.write() as uow:
+        s = uow.session
+        coop = lookups.cooperative(s, cooperative)
+        cat = None
+        if category:
+            cat = s.execute(select(Category).where(Category.code == category)).scalar()
+            if cat is None:
+                raise NotFoundError(_("Unknown category “{code}”.", code=category))
+        rule = s.execute(
+            select(CommissionRule).where(
+                CommissionRule.cooperative_id == coop.id,
+                CommissionRule.category_id == (cat.id if cat else None)
+                if cat
+                else CommissionRule.category_id.is_(None),
+            )
+        ).scalar()
+        if rule is None:
+            rule = CommissionRule(cooperative_id=coop.id, category_id=cat.id if cat else None)
+            s.add(rule)
+        rule.rate_bp, rule.tiers, rule.updated_utc = rate_bp, json.dumps(tiers), uow.stamp.utc
+        uow.audit(
+            "commission_rule",
+            user_id,
+            cooperative=coop.code,
+            category=cat.code if cat else None,
+            rate_bp=rate_bp,
+            tiers=tiers,
+        )
+
+
+# -- fairs -------------------------------------------------------------------------------------
+
+
+def fair(session: Session, code: str) -> Fair:
+    found = session.execute(select(Fair).where(func.upper(Fair.code) == code.upper())).scalar()
+    if found is None:
+        raise NotFoundError(_("Unknown fair “{code}”.", code=code))
+    return found
+
+
+def stands(session: Session, fair_row: Fair) -> list[Location]:
+    return list(session.scalars(select(Location).where(Location.fair_id == fair_row.id)))
+
+
+def create_fair(
+    ctx: Context,
+    code: str,
+    name: str,
+    city: str = "",
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    stand: str | None = None,
+    user_id: int | None = None,
+) -> Fair:
+    """A fair and its stand (a stock location of kind ``stand``, ``STAND-CODE`` unless
+    named)."""
+    code = code.strip().upper()
+    if not code or not name.strip():
+        raise ValidationError(_("A fair needs a code and a name."))
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ValidationError(_("A fair cannot end before it starts."))
+    stand_code = (stand or f"STAND-{code}").strip().upper()
+    with ctx.write() as uow:
+        s = uow.session
+        if s.execute(select(Fair.id).where(func.upper(Fair.code) == code)).first():
+            raise ValidationError(_("A fair with the code {code} already exists.", code=code))
+        row = Fair(code=code, name=name.strip(), city=city.strip(), starts_on=starts_on)
+        row.ends_on, row.status = ends_on, "open"
+        s.add(row)
+        s.flush()
+        loc = s.execute(select(Location).where(Location.code == stand_code)).scalar()
+        if loc is None:
+            loc = Location(code=stand_code, kind="stand", name=_("Stand {fair}", fair=row.name))
+            s.add(loc)
+        elif loc.kind != "stand":
+            raise ValidationError(_("{code} is not a stand.", code=stand_code))
+        loc.fair_id = row.id
+        s.flush()
+        uow.audit("fair_created", user_id, fair=code, stand=stand_code)
+        uow.publish(events.LOCATIONS_CHANGED)
+        return row
+
+
+def _the_stand(session: Session, fair_row: Fair) -> Location:
+    found = stands(session, fair_row)
+    if not found:
+        raise StateError(_("The fair {code} has no stand.", code=fair_row.code))
+    return found[0]
+
+
+def _require_open(fair_row: Fair) -> None:
+    if fair_row.status == "closed":
+        raise StateError(_("The fair {code} is closed.", code=fair_row.code))
+
+
+@dataclass(frozen=True)
+class NoteResult:
+    number: str
+    lines: int
+
+
+def _note_number(uow, kind: str) -> str:
+    from coopos.services import settings
+
+    prefix = settings.get(uow.session, "device.prefix")
+    letters = "BL" if kind == "dispatch" else "BR"  # bon de livraison / bon de retour
+    return f"{letters}-{prefix}-{uow.next_value(f'note:{kind}'):05d}"
+
+
+def _coop_source(text: str) -> str | None:
+    return text[5:] if text.upper().startswith("COOP:") else None
+
+
+def dispatch(
+    ctx: Context,
+    fair_code: str,
+    items: Iterable[Item],
+    source: str,
+    user_id: int | None = None,
+    note: str = "",
+) -> NoteResult:
+    """Goods to the fair's stand with a delivery note: from a location (a transfer) or
+    straight from a cooperative (``COOP:CODE``: received at the stand)."""
+    return _move(ctx, "dispatch", fair_code, items, source, user_id, note)
+
+
+def return_goods(
+    ctx: Context,
+    fair_code: str,
+    items: Iterable[Item],
+    destination: str,
+    user_id: int | None = None,
+    note: str = "",
+) -> NoteResult:
+    """Goods back from the stand with a return note: to a location, or to their
+    cooperative (``COOP:CODE``)."""
+    return _move(ctx, "return", fair_code, items, destination, user_id, note)
+
+
+def _move(ctx, kind, fair_code, items, other, user_id, note) -> NoteResult:
+    with ctx.write() as uow:
+        s = uow.session
+        fair_row = fair(s, fair_code)
+        if kind == "dispatch":
+            _require_open(fair_row)
+        stand = _the_stand(s, fair_row)
+        resolved = _resolve(s, items)
+        if not resolved:
+            raise ValidationError(_("The note has no goods on it."))
+        _positive(resolved)
+        coop_code = _coop_source(other)
+        coop = lookups.cooperative(s, coop_code) if coop_code else None
+        if coop is not None:
+            strangers = sorted(p.sku for p, _q in resolved if p.cooperative_id != coop.id)
+            if strangers:
+                raise ValidationError(
+                    _(
+                        "{skus} do not belong to {coop}: one note per cooperative.",
+                        skus=", ".join(strangers),
+                        coop=coop.code,
+                    )
+                )
+            other_code = f"COOP:{coop.code}"
+        else:
+            place = lookups.location(s, other)
+            if place.id == stand.id:
+                raise ValidationError(_("A note needs two different places."))
+            other_code = place.code
+        number = _note_number(uow, kind)
+        rows = []
+        for product, qty in resolved:
+            if kind == "dispatch":
+                if coop is not None:
+                    rows.append(
+                        movement_row(
+                            uow, product, stand, qty, MovementReason.RECEIVED, user_id, number
+                        )
+                    )
+                else:
+                    rows.append(
+                        movement_row(
+                            uow, product, place, -qty, MovementReason.TRANSFER_OUT, user_id, number
+                        )
+                    )
+                    rows.append(
+                        movement_row(
+                            uow, product, stand, qty, MovementReason.TRANSFER_IN, user_id, number
+                        )
+                    )
+            elif coop is not None:
+                rows.append(
+                    movement_row(
+                        uow, product, stand, -qty, MovementReason.RETURNED, user_id, number
+                    )
+                )
+            else:
+                rows.append(
+                    movement_row(
+                        uow, product, stand, -qty, MovementReason.TRANSFER_OUT, user_id, number
+                    )
+                )
+                rows.append(
+                    movement_row(
+                        uow, product, place, qty, MovementReason.TRANSFER_IN, user_id, number
+                    )
+                )
+        doc = ConsignmentNote(
+            number=number,
+            kind=kind,
+            fair_id=fair_row.id,
+            from_code=other_code if kind == "dispatch" else stand.code,
+            to_code=stand.code if kind == "dispatch" else other_code,
+            cooperative_id=coop.id if coop else None,
+            user_id=user_id,
+            created_utc=uow.stamp.utc,
+            created_local=uow.stamp.local,
+            note=note.strip(),
+        )
+        s.add(doc)
+        s.flush()
+        # The movements travel inside the stock event, with the note they belong to.
+        payloads = write_movements(uow, rows, emit=False)
+        uow.outbox(
+            "stock.movements",
+            {
+                "movements": payloads,
+                "note": {
+                    "uuid": doc.uuid,
+                    "number": number,
+                    "kind": kind,
+                    "fair": fair_row.code,
+                    "from": doc.from_code,
+                    "to": doc.to_code,
+                },
+            },
+        )
+        uow.audit(f"fair_{kind}", user_id, fair=fair_row.code, note=number, lines=len(resolved))
+        return NoteResult(number, len(resolved))
+
+
+@dataclass(frozen=True)
+class CountResult:
+    sku: str
+    expected: Decimal
+    counted: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.counted - self.expected
+
+
+def count_fair(
+    ctx: Context, fair_code: str, counted: Iterable[Item], manager_id: int
+) -> list[CountResult]:
+    """The end-of-fair count by scanning: every product at the stand, counted or zero.
+    Repeated scans add up; the stand's stock is set to what was found."""
+    with ctx.write() as uow:
+        s = uow.session
+        fair_row = fair(s, fair_code)
+        _require_open(fair_row)
+        if fair_row.counted_utc is not None:
+            raise StateError(_("The fair {code} was already counted.", code=fair_row.code))
+        stand = _the_stand(s, fair_row)
+        totals: dict[int, tuple[Product, Decimal]] = {}
+        for product, qty in _resolve(s, counted):
+            if qty < 0:
+                raise ValidationError(_("A counted quantity cannot be negative."))
+            prev = totals.get(product.id, (product, ZERO))[1]
+            totals[product.id] = (product, prev + qty)
+        on_hand = {
+            pid: from_milli(milli)
+            for pid, milli in s.execute(
+                select(StockMovement.product_id, func.sum(StockMovement.quantity_milli))
+                .where(StockMovement.location_id == stand.id)
+                .group_by(StockMovement.product_id)
+            )
+        }
+        for pid, qty in on_hand.items():
+            if pid not in totals and qty != 0:
+                totals[pid] = (s.get(Product, pid), ZERO)
+        results, rows = [], []
+        reference = f"CNT-{fair_row.code}"
+        for pid, (product, qty) in sorted(totals.items(), key=lambda kv: kv[1][0].sku):
+            expected = on_hand.get(pid, ZERO)
+            results.append(CountResult(product.sku, expected, qty))
+            s.add(
+                FairCount(
+                    fair_id=fair_row.id,
+                    location_id=stand.id,
+                    product_id=pid,
+                    counted_milli=to_milli(qty),
+                    expected_milli=to_milli(expected),
+                    counted_utc=uow.stamp.utc,
+                    user_id=manager_id,
+                )
+            )
+            if qty != expected:
+                rows.append(
+                    movement_row(
+                        uow,
+                        product,
+                        stand,
+                        qty - expected,
+                        MovementReason.COUNT,
+                        manager_id,
+                        reference,
+                    )
+                )
+        fair_row.counted_utc = uow.stamp.utc
+        payloads = write_movements(uow, rows, emit=False)
+        uow.outbox(
+            "fair.counted",
+            {
+                "fair": fair_row.code,
+                "location": stand.code,
+                "counted_utc": uow.stamp.utc.isoformat(),
+                "counts": {r.sku: str(r.counted) for r in results},
+                "movements": payloads,
+            },
+        )
+        uow.audit(
+            "fair_counted",
+            manager_id,
+            fair=fair_row.code,
+            differences={r.sku: str(r.difference) for r in results if r.difference},
+        )
+        return results
+
+
+def explain_variance(
+    ctx: Context,
+    fair_code: str,
+    sku: str,
+    quantity: Decimal,
+    why: str,
+    manager_id: int,
+    note: str = "",
+) -> None:
+    """A manager says why goods are missing (damaged, gift, sample): recorded as an
+    audited movement at the stand, shown as "explained" in the reconciliation."""
+    if why not in EXPLANATIONS:
+        raise ValidationError(_("Explain a variance as damaged, gift or sample."))
+    with ctx.write() as uow:
+        s = uow.session
+        fair_row = fair(s, fair_code)
+        stand = _the_stand(s, fair_row)
+        [(product, qty)] = _resolve(s, [(sku, quantity)])
+        if qty <= 0:
+            raise ValidationError(_("The quantity must be more than zero."))
+        reason = MovementReason.DAMAGED if why == "damaged" else MovementReason.ADJUSTMENT
+        reference = f"EXPL-{fair_row.code}"
+        rows = [movement_row(uow, product, stand, -qty, reason, manager_id, reference, note or why)]
+        if fair_row.counted_utc is not None:
+            # After the count the goods are already off the books (its adjustment took
+            # them): re-label that much of the count instead of removing them twice.
+            rows.append(
+                movement_row(
+                    uow, product, stand, qty, MovementReason.COUNT, manager_id, reference, why
+                )
+            )
+            for row in rows:
+                row["created_utc"] = fair_row.counted_utc  # part of the fair, before returns
+        write_movements(uow, rows)
+        uow.audit(
+            "variance_explained",
+            manager_id,
+            fair=fair_row.code,
+            sku=product.sku,
+            qty=str(qty),
+            why=why,
+            note=note,
+        )
+
+
+def close_fair(ctx: Context, fair_code: str, user_id: int | None = None) -> None:
+    with ctx.write() as uow:
+        fair_row = fair(uow.session, fair_code)
+        _require_open(fair_row)
+        if fair_row.counted_utc is None:
+            raise StateError(
+                _("Count the stand before closing the fair {code}.", code=fair_row.code)
+            )
+        fair_row.status, fair_row.closed_utc = "closed", uow.stamp.utc
+        uow.outbox("fair.closed", {"fair": fair_row.code, "closed_utc": uow.stamp.utc.isoformat()})
+        uow.audit("fair_closed", user_id, fair=fair_row.code)
+
+
+# -- facts -------------------------------------------------------------------------------------
+
+
+def _items(session: Session, language: str) -> dict[str, rules.Item]:
+    rows = session.execute(
+        select(Product, Cooperative.code).join(
+            Cooperative, Product.cooperative_id == Cooperative.id
+        )
+    ).all()
+    return {
+        p.sku: rules.Item(p.sku, code, pick_name(p.names, language) or p.sku, p.unit, p.price_cents)
+        for p, code in rows
+    }
+
+
+def _movements(session: Session, location_ids: list[int] | None) -> list[rules.Movement]:
+    stmt = (
+        select(
+            Product.sku,
+            Location.code,
+            StockMovement.reason,
+            StockMovement.quantity_milli,
+            StockMovement.created_utc,
+            StockMovement.reference,
+        )
+        .join(Product, Product.id == StockMovement.product_id)
+        .join(Location, Location.id == StockMovement.location_id)
+    )
+    if location_ids is not None:
+        stmt = stmt.where(StockMovement.location_id.in_(location_ids))
+    return [
+        rules.Movement(sku, loc, reason, from_milli(milli), at, ref)
+        for sku, loc, reason, milli, at, ref in session.execute(stmt)
+    ]
+
+
+def _day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    # Periods are in the till's local days; movements are stored in UTC.  Morocco is UTC+1
+    # (with Ramadan back at UTC+0): a boundary off by an hour only moves what happened
+    # around midnight, when shops are closed.
+    from datetime import timedelta
+
+    lo = datetime.combine(start, datetime.min.time()) - timedelta(hours=1) if start else None
+    hi = datetime.combine(end, datetime.min.time()) + timedelta(days=1, hours=-1) if end else None
+    return lo, hi
+
+
+def reconciliation(
+    session: Session,
+    fair_code: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    location: str | None = None,
+    cooperative: str | None = None,
+    language: str | None = None,
+) -> rules.Reconciliation:
+    """Per cooperative and product: sent, sold, refunded, returned, counted, variance;
+    for a fair (its stands) or a period (a location, default the till's)."""
+    language = language or current_language()
+    items = _items(session, language)
+    if fair_code:
+        fair_row = fair(session, fair_code)
+        places = stands(session, fair_row)
+        counts = [
+            rules.Count(p.sku, loc.code, from_milli(c.counted_milli), c.counted_utc)
+            for c, p, loc in session.execute(
+                select(FairCount, Product, Location)
+                .join(Product, Product.id == FairCount.product_id)
+                .join(Location, Location.id == FairCount.location_id)
+                .where(FairCount.fair_id == fair_row.id)
+            )
+        ]
+        title = _("Fair {name} ({code})", name=fair_row.name, code=fair_row.code)
+        result = rules.reconcile(
+            title,
+            items,
+            {loc.code for loc in places},
+            _movements(session, [loc.id for loc in places]),
+            counts,
+        )
+    else:
+        loc = lookups.location(session, location)
+        lo, hi = _day_bounds(start, end)
+        title = _(
+            "{location}, {start} to {end}", location=loc.code, start=start or "…", end=end or "…"
+        )
+        result = rules.reconcile(
+            title, items, {loc.code}, _movements(session, [loc.id]), (), lo, hi
+        )
+    if cooperative:
+        coop = lookups.cooperative(session, cooperative)
+        result = rules.Reconciliation(result.title, result.for_cooperative(coop.code))
+    return result
+
+
+def _lines(
+    session: Session, coop_id: int, fair_row: Fair | None, start: date | None, end: date | None
+) -> list[rules.Line]:
+    stmt = (
+        select(SaleLine, Sale, Location.code)
+        .join(Sale, Sale.id == SaleLine.sale_id)
+        .join(Location, Location.id == Sale.location_id)
+        .where(SaleLine.cooperative_id == coop_id)
+    )
+    if fair_row is not None:
+        stmt = stmt.where(Location.fair_id == fair_row.id)
+    if start is not None:
+        stmt = stmt.where(func.substr(Sale.created_local, 1, 10) >= start.isoformat())
+    if end is not None:
+        stmt = stmt.where(func.substr(Sale.created_local, 1, 10) <= end.isoformat())
+    return [
+        rules.Line(
+            receipt_no=sale.receipt_no,
+            kind=sale.kind,
+            day=sale.created_local[:10],
+            sku=line.sku,
+            name=line.name,
+            cooperative=line.cooperative_code,
+            quantity=from_milli(line.quantity_milli),
+            net_cents=line.net_cents,
+            vat_rate=line.vat_rate,
+            commission_cents=line.commission_cents,
+            location=loc,
+        )
+        for line, sale, loc in session.execute(stmt)
+    ]
+
+
+def settlement(
+    session: Session,
+    cooperative: str,
+    fair_code: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    language: str | None = None,
+) -> rules.Statement:
+    """A cooperative's statement for a fair or a period (local days, inclusive), products
+    named in ``language``."""
+    if not fair_code and not (start and end):
+        raise ValidationError(_("Give a fair, or a period with its first and last day."))
+    coop = lookups.cooperative(session, cooperative)
+    fair_row = fair(session, fair_code) if fair_code else None
+    payouts_stmt = select(Payout).where(Payout.cooperative_id == coop.id)
+    if fair_row is not None:
+        payouts_stmt = payouts_stmt.where(Payout.fair_id == fair_row.id)
+        title = _("Fair {name} ({code})", name=fair_row.name, code=fair_row.code)
+    else:
+        payouts_stmt = payouts_stmt.where(
+            func.substr(Payout.paid_local, 1, 10) >= start.isoformat(),
+            func.substr(Payout.paid_local, 1, 10) <= end.isoformat(),
+        )
+        title = _("{start} to {end}", start=start.isoformat(), end=end.isoformat())
+    payouts = [
+        rules.Payout(
+            p.uuid,
+            coop.code,
+            p.paid_local[:10],
+            p.amount_cents,
+            p.method,
+            p.reference,
+            p.fair.code if p.fair else None,
+        )
+        for p in session.scalars(payouts_stmt)
+    ]
+    names = {
+        sku: item.name for sku, item in _items(session, language or current_language()).items()
+    }
+    lines = [
+        replace(line, name=names.get(line.sku, line.name))
+        for line in _lines(session, coop.id, fair_row, start, end)
+    ]
+    return rules.settle(coop.code, title, lines, payouts)
+
+
+def add_payout(
+    ctx: Context,
+    cooperative: str,
+    amount_cents: Cents,
+    method: str,
+    reference: str = "",
+    fair_code: str | None = None,
+    user_id: int | None = None,
+    note: str = "",
+) -> str:
+    """Record money paid to a cooperative; returns the payout's id (uuid)."""
+    if amount_cents <= 0:
+        raise ValidationError(_("A payout is more than 0 MAD."))
+    if method not in PAYOUT_METHODS:
+        raise ValidationError(_("A payout is paid in cash, by transfer or by cheque."))
+    if method in ("transfer", "cheque") and not reference.strip():
+        raise ValidationError(_("Give the transfer or cheque number."))
+    with ctx.write() as uow:
+        s = uow.session
+        coop = lookups.cooperative(s, cooperative)
+        fair_row = fair(s, fair_code) if fair_code else None
+        row = Payout(
+            cooperative_id=coop.id,
+            amount_cents=amount_cents,
+            method=method,
+            reference=reference.strip(),
+            fair_id=fair_row.id if fair_row else None,
+            user_id=user_id,
+            paid_utc=uow.stamp.utc,
+            paid_local=uow.stamp.local,
+            note=note.strip(),
+        )
+        s.add(row)
+        s.flush()
+        uow.outbox(
+            "payout.recorded",
+            {
+                "uuid": row.uuid,
+                "cooperative": coop.code,
+                "amount": amount_cents,
+                "method": method,
+                "reference": row.reference,
+                "fair": fair_row.code if fair_row else None,
+                "paid_utc": uow.stamp.utc.isoformat(),
+                "paid_local": uow.stamp.local,
+                "note": row.note,
+            },
+        )
+        uow.audit("payout", user_id, cooperative=coop.code, amount=amount_cents, method=method)
+        return row.uuid
+
+
+def scope_code(fair_code: str | None, start: date | None, end: date | None) -> str:
+    return rules.scope_of(
+        fair_code, start.isoformat() if start else None, end.isoformat() if end else None
+    )
