@@ -22,6 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import datagen
@@ -41,7 +42,7 @@ from coopos.services.checkout import Checkout, apply_sale_allocation, sale_numbe
 from coopos.services.context import Context
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SCENARIOS = ("checkout", "catalog", "reports", "import", "receipts", "ui")
+SCENARIOS = ("checkout", "catalog", "reports", "import", "receipts", "consignment", "ui")
 
 
 @dataclass(frozen=True)
@@ -779,6 +780,96 @@ def bench_receipts(tmp: Path, sizes: Sizes, report: Report) -> None:
     )
 
 
+def bench_consignment(tmp: Path, sizes: Sizes, report: Report) -> None:
+    """A year of one shop: ~200,000 sale lines from 50 cooperatives spread over 365 days,
+    each with its stock movement, plus the goods received; then the shop's reconciliation
+    for the year and the settlement statements of the cooperatives.  Baseline: one SQL
+    query summing the same sale lines per cooperative, same run."""
+    from sqlalchemy import text as sql
+
+    from coopos.services import consignment
+
+    n_sales = 70_000 if sizes is FULL else 7_000
+    ctx, _shift, counts, _build = sales_fixture(tmp / "year.db", n_sales)
+    with ctx.write() as uow:
+        c = uow.connection
+        # spread the sales over 2026, then give every line its stock movement
+        c.execute(
+            sql(
+                "UPDATE sales SET created_utc = datetime('2026-01-01 09:00', "
+                "'+' || (id % 365) || ' days', '+' || (id % 600) || ' minutes'), "
+                "created_local = strftime('%Y-%m-%dT%H:%M:%S+01:00', datetime('2026-01-01 10:00',"
+                " '+' || (id % 365) || ' days', '+' || (id % 600) || ' minutes'))"
+            )
+        )
+        c.execute(
+            sql(
+                "INSERT INTO stock_movements (uuid, product_id, location_id, quantity_milli, "
+                "reason, created_utc, created_local, reference, sale_id, note) "
+                "SELECT lower(hex(randomblob(16))), l.product_id, s.location_id, "
+                "-l.quantity_milli, 'sale', s.created_utc, s.created_local, s.receipt_no, "
+                "s.id, '' FROM sale_lines l JOIN sales s ON s.id = l.sale_id"
+            )
+        )
+    with ctx.read() as s:
+        coops = [code for (code,) in s.execute(sql("SELECT code FROM cooperatives ORDER BY code"))]
+    start, end = date(2026, 1, 1), date(2026, 12, 31)
+    recon_t, one_t, all_t, base_t = [], [], [], []
+    for i in range(1 + sizes.report_runs):
+        with ctx.read() as s:
+            t_recon, _recon = timed(
+                lambda s=s: consignment.reconciliation(s, None, start, end, "SHOP")
+            )
+        with ctx.read() as s:
+            t_one, _one = timed(lambda s=s: consignment.settlement(s, coops[0], None, start, end))
+        with ctx.read() as s:
+            t_all, statements = timed(
+                lambda s=s: [consignment.settlement(s, c, None, start, end) for c in coops]
+            )
+        with ctx.read() as s:
+            t_base, _rows = timed(
+                lambda s=s: s.execute(
+                    sql(
+                        "SELECT cooperative_code, sum(net_cents), sum(commission_cents) "
+                        "FROM sale_lines GROUP BY cooperative_code"
+                    )
+                ).all()
+            )
+        if i:
+            recon_t.append(t_recon)
+            one_t.append(t_one)
+            all_t.append(t_all)
+            base_t.append(t_base)
+    ctx.close()
+    size = f"{counts['sale_lines']:,} lines, 50 coops"
+    ratio = median(recon_t) / median(base_t)
+    report.results += [
+        Result(
+            "consignment.reconciliation, shop, a year",
+            size,
+            recon_t,
+            "< 1 s",
+            verdict(median(recon_t) < 1, f"{ratio:.0f}x baseline"),
+        ),
+        Result(
+            "consignment.settlement, one cooperative, a year",
+            size,
+            one_t,
+            "< 1 s",
+            verdict(median(one_t) < 1),
+        ),
+        Result("all 50 settlement statements", size, all_t, "—", "info"),
+        Result("baseline: SUM per cooperative in SQL", size, base_t, "—", "baseline"),
+    ]
+    lines_total = sum(st.net_sales_cents for st in statements)
+    report.notes.append(
+        f"Consignment: {n_sales:,} sales ({counts['sale_lines']:,} lines) spread over 2026 with "
+        "one stock movement per line; reconciliation of the shop for the year (every "
+        f"product), settlements per cooperative; the 50 statements add up to "
+        f"{format_amount(lines_total)} MAD."
+    )
+
+
 # -- main ------------------------------------------------------------------------------------
 
 
@@ -807,6 +898,7 @@ def main(argv: list[str] | None = None) -> int:
         "reports": bench_reports,
         "import": bench_import,
         "receipts": bench_receipts,
+        "consignment": bench_consignment,
         "ui": bench_ui,
     }
     try:

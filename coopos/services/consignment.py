@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from coopos.db.models import (
@@ -486,36 +486,64 @@ def close_fair(ctx: Context, fair_code: str, user_id: int | None = None) -> None
 # -- facts -------------------------------------------------------------------------------------
 
 
-def _items(session: Session, language: str) -> dict[str, rules.Item]:
-    rows = session.execute(
-        select(Product, Cooperative.code).join(
-            Cooperative, Product.cooperative_id == Cooperative.id
-        )
-    ).all()
+def _items(
+    session: Session, language: str, cooperative_id: int | None = None
+) -> dict[str, rules.Item]:
+    stmt = select(Product, Cooperative.code).join(
+        Cooperative, Product.cooperative_id == Cooperative.id
+    )
+    if cooperative_id is not None:
+        stmt = stmt.where(Product.cooperative_id == cooperative_id)
     return {
         p.sku: rules.Item(p.sku, code, pick_name(p.names, language) or p.sku, p.unit, p.price_cents)
-        for p, code in rows
+        for p, code in session.execute(stmt)
     }
 
 
-def _movements(session: Session, location_ids: list[int] | None) -> list[rules.Movement]:
+_TICK = timedelta(microseconds=1)
+
+
+def _movements(
+    session: Session,
+    location_ids: list[int],
+    lo: datetime | None = None,
+    hi: datetime | None = None,
+    count_time: datetime | None = None,
+) -> list[rules.Movement]:
+    """The movements at these locations summed in SQL per product, reason and phase
+    (before ``lo``, the period, from ``hi``; or up to and after ``count_time``): a year of
+    a shop is a few thousand sums, not 200,000 rows.  Each sum carries a time inside its
+    phase, which is all ``rules.reconcile`` looks at."""
+    at = StockMovement.created_utc
+    if count_time is not None:
+        phase = case((at <= count_time, 1), else_=2)
+        times = {1: count_time, 2: count_time + _TICK}
+    else:
+        whens = []
+        if lo is not None:
+            whens.append((at < lo, 0))
+        if hi is not None:
+            whens.append((at >= hi, 2))
+        phase = case(*whens, else_=1) if whens else literal(1)
+        inside = lo or datetime(1970, 1, 1)
+        times = {0: (lo or inside) - _TICK, 1: inside, 2: hi or inside}
     stmt = (
         select(
             Product.sku,
             Location.code,
             StockMovement.reason,
-            StockMovement.quantity_milli,
-            StockMovement.created_utc,
-            StockMovement.reference,
+            phase.label("phase"),
+            func.sum(StockMovement.quantity_milli),
         )
         .join(Product, Product.id == StockMovement.product_id)
         .join(Location, Location.id == StockMovement.location_id)
+        .where(StockMovement.location_id.in_(location_ids))
+        .group_by(Product.sku, Location.code, StockMovement.reason, "phase")
     )
-    if location_ids is not None:
-        stmt = stmt.where(StockMovement.location_id.in_(location_ids))
     return [
-        rules.Movement(sku, loc, reason, from_milli(milli), at, ref)
-        for sku, loc, reason, milli, at, ref in session.execute(stmt)
+        rules.Movement(sku, loc, reason, from_milli(milli), times[int(ph)])
+        for sku, loc, reason, ph, milli in session.execute(stmt)
+        if milli
     ]
 
 
@@ -523,7 +551,6 @@ def _day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, 
     # Periods are in the till's local days; movements are stored in UTC.  Morocco is UTC+1
     # (with Ramadan back at UTC+0): a boundary off by an hour only moves what happened
     # around midnight, when shops are closed.
-    from datetime import timedelta
 
     lo = datetime.combine(start, datetime.min.time()) - timedelta(hours=1) if start else None
     hi = datetime.combine(end, datetime.min.time()) + timedelta(days=1, hours=-1) if end else None
@@ -556,13 +583,10 @@ def reconciliation(
             )
         ]
         title = _("Fair {name} ({code})", name=fair_row.name, code=fair_row.code)
-        result = rules.reconcile(
-            title,
-            items,
-            {loc.code for loc in places},
-            _movements(session, [loc.id for loc in places]),
-            counts,
+        moves = _movements(
+            session, [loc.id for loc in places], count_time=fair_row.counted_utc if counts else None
         )
+        result = rules.reconcile(title, items, {loc.code for loc in places}, moves, counts)
     else:
         loc = lookups.location(session, location)
         lo, hi = _day_bounds(start, end)
@@ -581,8 +605,21 @@ def reconciliation(
 def _lines(
     session: Session, coop_id: int, fair_row: Fair | None, start: date | None, end: date | None
 ) -> list[rules.Line]:
+    day = func.substr(Sale.created_local, 1, 10)
     stmt = (
-        select(SaleLine, Sale, Location.code)
+        select(
+            Sale.receipt_no,
+            Sale.kind,
+            day,
+            SaleLine.sku,
+            SaleLine.name,
+            SaleLine.cooperative_code,
+            SaleLine.quantity_milli,
+            SaleLine.net_cents,
+            SaleLine.vat_rate,
+            SaleLine.commission_cents,
+            Location.code,
+        )
         .join(Sale, Sale.id == SaleLine.sale_id)
         .join(Location, Location.id == Sale.location_id)
         .where(SaleLine.cooperative_id == coop_id)
@@ -590,24 +627,26 @@ def _lines(
     if fair_row is not None:
         stmt = stmt.where(Location.fair_id == fair_row.id)
     if start is not None:
-        stmt = stmt.where(func.substr(Sale.created_local, 1, 10) >= start.isoformat())
+        stmt = stmt.where(day >= start.isoformat())
     if end is not None:
-        stmt = stmt.where(func.substr(Sale.created_local, 1, 10) <= end.isoformat())
+        stmt = stmt.where(day <= end.isoformat())
     return [
         rules.Line(
-            receipt_no=sale.receipt_no,
-            kind=sale.kind,
-            day=sale.created_local[:10],
-            sku=line.sku,
-            name=line.name,
-            cooperative=line.cooperative_code,
-            quantity=from_milli(line.quantity_milli),
-            net_cents=line.net_cents,
-            vat_rate=line.vat_rate,
-            commission_cents=line.commission_cents,
+            receipt_no=receipt,
+            kind=kind,
+            day=local_day,
+            sku=sku,
+            name=name,
+            cooperative=coop,
+            quantity=from_milli(milli),
+            net_cents=net,
+            vat_rate=rate,
+            commission_cents=commission,
             location=loc,
         )
-        for line, sale, loc in session.execute(stmt)
+        for receipt, kind, local_day, sku, name, coop, milli, net, rate, commission, loc in (
+            session.execute(stmt)
+        )
     ]
 
 
