@@ -756,7 +756,7 @@ def lay_out_reconciliation(
         _("Variance"),
         _("Value"),
     ]
-    fractions = [0.30, 0.09, 0.09, 0.09, 0.09, 0.09, 0.11, 0.14]
+    fractions = [0.26, 0.09, 0.09, 0.11, 0.10, 0.09, 0.11, 0.15]
     wheres = [START] + [END] * 7
     for coop in recon.cooperatives:
         c.block(lambda coop=coop: c.text(coop, f.bold, START))
