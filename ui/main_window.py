@@ -57,6 +57,7 @@ SCREENS = [
     ),
     ScreenEntry("stock", N_("Stock"), "ui.screens.stock:StockScreen"),
     ScreenEntry("fairs", N_("Fairs"), "ui.screens.fairs:FairsScreen", True),
+    ScreenEntry("settlements", N_("Statements"), "ui.screens.settlements:SettlementsScreen", True),
     ScreenEntry("reports", N_("Reports"), "ui.screens.reports:ReportsScreen", True),
     ScreenEntry("users", N_("Users"), "ui.screens.users:UsersScreen", True),
     ScreenEntry("settings", N_("Settings"), "ui.screens.settings:SettingsScreen", True),

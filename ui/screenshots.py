@@ -116,11 +116,137 @@ def render(language: str, out: Path) -> None:
         scroll = window.shell.show_screen("settings").findChild(QScrollArea, "settingsScroll")
         scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
         grab(window, out / f"settings-printer-sync-{language}.png")
+        fair_shots(window, ctx, manager, out, language)
         window.close()
         session.bridge.close()
         ctx.close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def wait_for(screen: QWidget) -> None:
+    """Until a screen's worker thread has reported (reconciliation, statements)."""
+    import time
+
+    deadline = time.monotonic() + 10
+    while getattr(screen, "loading", False) and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
+    QApplication.processEvents()
+
+
+def fair_shots(window, ctx, manager, out: Path, language: str) -> None:
+    """The demo fair SIAM after a few days: goods sent to its stand from the shop and
+    straight from a cooperative, sales there, the count (a bottle missing, damaged
+    saffron explained) and a payout; then its screens and dialogs."""
+    from decimal import Decimal
+
+    from coopos.services import consignment, users
+    from coopos.services.checkout import Approver, Checkout
+    from ui.screens.fair_count import FairCountDialog
+    from ui.screens.fair_notes import NoteDialog
+    from ui.screens.fairs import select_in
+    from ui.screens.reconciliation import ExplainDialog
+    from ui.screens.settlements import PayoutDialog
+
+    seller = users.authenticate(ctx, "1111", audit=False)
+    consignment.dispatch(
+        ctx,
+        "SIAM",
+        [("ARG-OIL-250", 8), ("AML-250", 4), ("SAF-1G", 6), ("HON-THY-500", 3)],
+        "SHOP",
+        manager.id,
+    )
+    consignment.dispatch(ctx, "SIAM", [("ROS-WAT-250", 10), ("ROS-SOAP", 12)], "COOP:AJDIG")
+    for basket in (
+        [("ARG-OIL-250", 2), ("ROS-WAT-250", 3)],
+        [("SAF-1G", 2), ("AML-250", 1)],
+        [("ROS-SOAP", 4), ("ARG-OIL-250", 1), ("HON-THY-500", 1)],
+    ):
+        checkout = Checkout(ctx, seller, "SIAM-STAND")
+        for code, qty in basket:
+            checkout.scan(code, qty)
+        checkout.start_payment()
+        checkout.pay_exact()
+        checkout.complete()
+    shell = window.shell
+
+    fairs = shell.show_screen("fairs")
+    fairs.refresh()
+    fairs.select_fair("SIAM")
+    grab(window, out / f"fairs-{language}.png")
+
+    note = NoteDialog(window.session, "dispatch", "SIAM", window)
+    note.resize(900, 660)
+    note.show()
+    for code in ("6*ARG-OIL-500", "6111042001024", "6111042001024", "DAT-MJH-1K"):
+        note.lines.add_code(code)
+    note.lines.render(len(note.lines.lines) - 1)
+    grab(note, out / f"fair-dispatch-{language}.png")
+    note.hide()
+    note.deleteLater()
+
+    count = FairCountDialog(window.session, "SIAM", window)
+    count.resize(960, 680)
+    count.show()
+    for code in ("4*ARG-OIL-250", "3*AML-250", "3*SAF-1G", "7*ROS-WAT-250"):
+        count.lines.add_code(code)
+    count.lines.render(0)
+    grab(count, out / f"fair-count-{language}.png")
+    count.hide()
+    count.deleteLater()
+
+    approver = Approver.of(manager)
+    consignment.count_fair(
+        ctx,
+        "SIAM",
+        [
+            ("ARG-OIL-250", 4),  # one missing
+            ("AML-250", 3),
+            ("SAF-1G", 3),  # one missing: damaged, explained below
+            ("HON-THY-500", 2),
+            ("ROS-WAT-250", 7),
+            ("ROS-SOAP", 9),  # one more than the books say
+        ],
+        approver.id,
+    )
+    consignment.explain_variance(ctx, "SIAM", "SAF-1G", Decimal(1), "damaged", approver.id)
+    consignment.add_payout(ctx, "TIFAW", 20000, "transfer", "VIR-2026-0412", "SIAM", manager.id)
+
+    fairs = shell.show_screen("fairs")
+    fairs.refresh()
+    fairs.select_fair("SIAM")
+    fairs.reconcile()
+    recon = fairs.reconciliation
+    wait_for(recon)
+    select_in(recon.table, "sku", "ARG-OIL-250")
+    grab(window, out / f"reconciliation-{language}.png")
+    fairs.tabs.setCurrentIndex(0)
+    row = recon.selected()
+    if row is not None:
+        explain = ExplainDialog(window.session, approver, "SIAM", row, window)
+        explain.show()
+        grab(explain, out / f"explain-variance-{language}.png")
+        explain.reject()
+
+    statements = shell.show_screen("settlements")
+    statements.show_fair("SIAM")
+    statements.select_cooperative("TIFAW")
+    wait_for(statements)
+    grab(window, out / f"settlements-{language}.png")
+    statement = statements.statement
+    if statement is not None:
+        pay = PayoutDialog(
+            window.session,
+            "TIFAW",
+            statements.coop_name("TIFAW"),
+            "SIAM",
+            statement.balance_cents,
+            window,
+        )
+        pay.show()
+        grab(pay, out / f"payout-{language}.png")
+        pay.reject()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ sentence (a ``CooposError``'s message) or, for a crash, are logged with a report
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -94,13 +95,17 @@ def run_with_progress(
         dialog.setMaximum(max(total, 1))
         dialog.setValue(done)
 
+    def close() -> None:
+        with contextlib.suppress(RuntimeError):  # its window was closed meanwhile
+            dialog.close()
+
     def done(result: Any) -> None:
-        dialog.close()
+        close()
         if on_done:
             on_done(result)
 
     def failed(message: str) -> None:
-        dialog.close()
+        close()
         if on_error:
             on_error(message)
 

@@ -1,7 +1,10 @@
 """``coopos server``: run the central server, and head office's admin commands
 (``init``, ``catalog import``, ``location``, ``fair``, ``user``, ``device``,
-``admin-token``).  Every command takes ``--database-url`` (default: ``server.db`` in the
-user data folder, or ``$COOPOS_SERVER_DATABASE_URL``)."""
+``admin-token``), the consignment reports over every till's sales (``report
+reconciliation``, ``report settlement``), ``payout add``, ``coop access-code`` (the
+cooperatives' portal) and ``shop`` (head office on statements).  Every command takes
+``--database-url`` (default: ``server.db`` in the user data folder, or
+``$COOPOS_SERVER_DATABASE_URL``)."""
 
 from __future__ import annotations
 
@@ -21,6 +24,8 @@ from coopos.services.catalog import CatalogImportError
 from coopos.services.reports import Column, Table
 
 URL_ENV = "COOPOS_SERVER_DATABASE_URL"
+TEXT_FORMATS = ("text", "csv", "json")
+PAYOUT_METHODS = ("cash", "transfer", "cheque")
 DEFAULT_PORT = 8700
 
 
@@ -128,6 +133,73 @@ def register(sub, common) -> None:
     s.add_argument("--revoke", type=int, metavar="ID", help=_("revoke a token instead"))
     s.set_defaults(func=cmd_admin_token)
 
+    _register_consignment(ssub, parents)
+
+
+def _register_consignment(ssub, parents) -> None:
+    """Reports over every till's sales, payouts, the shop on statements, portal codes."""
+    s = ssub.add_parser(
+        "report", parents=parents, help=_("consignment reports over every till's sales")
+    )
+    rsub = s.add_subparsers(dest="report_command", metavar="REPORT", required=True)
+    r = rsub.add_parser(
+        "reconciliation",
+        parents=parents,
+        help=_("sent, sold, refunded, returned and counted, per cooperative and product"),
+    )
+    r.add_argument("--fair", metavar="CODE", required=True)
+    r.add_argument("--coop", metavar="CODE")
+    r.add_argument("--format", choices=(*TEXT_FORMATS, "pdf"), default="text")
+    r.add_argument("--output", metavar="FILE")
+    r.set_defaults(func=cmd_report_reconciliation)
+
+    r = rsub.add_parser(
+        "settlement", parents=parents, help=_("a cooperative's settlement statement")
+    )
+    r.add_argument("--coop", required=True, metavar="CODE")
+    r.add_argument("--fair", metavar="CODE")
+    r.add_argument("--from", dest="start", metavar="YYYY-MM-DD")
+    r.add_argument("--to", dest="end", metavar="YYYY-MM-DD")
+    r.add_argument("--format", choices=(*TEXT_FORMATS, "pdf", "xlsx", "slip"), default="text")
+    r.add_argument("--output", metavar="FILE", help=_("needed for pdf, xlsx and slip (PNG)"))
+    r.set_defaults(func=cmd_report_settlement)
+
+    s = ssub.add_parser("payout", parents=parents, help=_("money paid to cooperatives"))
+    psub = s.add_subparsers(dest="payout_command", metavar="ACTION", required=True)
+    c = psub.add_parser("add", parents=parents, help=_("record a payout"))
+    c.add_argument("cooperative")
+    c.add_argument("amount", help=_("in MAD"))
+    c.add_argument("--method", choices=PAYOUT_METHODS, required=True)
+    c.add_argument("--reference", default="", help=_("transfer or cheque number"))
+    c.add_argument("--fair", metavar="CODE")
+    c.add_argument("--note", default="")
+    c.set_defaults(func=cmd_payout_add)
+
+    s = ssub.add_parser("coop", parents=parents, help=_("cooperatives and their portal"))
+    csub = s.add_subparsers(dest="coop_command", metavar="ACTION", required=True)
+    c = csub.add_parser(
+        "access-code",
+        parents=parents,
+        help=_("a new portal access code for a cooperative (the old one stops working)"),
+    )
+    c.add_argument("cooperative")
+    c.set_defaults(func=cmd_coop_access_code)
+
+    s = ssub.add_parser(
+        "shop", parents=parents, help=_("head office as printed on statements (shows it)")
+    )
+    for name, flag in (
+        ("name", "--name"),
+        ("address", "--address"),
+        ("ice", "--ice"),
+        ("if", "--if"),
+        ("tp", "--tp"),
+        ("odco", "--odco"),
+        ("phone", "--phone"),
+    ):
+        s.add_argument(flag, dest=f"shop_{name}", metavar="TEXT")
+    s.set_defaults(func=cmd_shop)
+
 
 def database_url(args: argparse.Namespace) -> str:
     from coopos.server.db import default_url
@@ -192,6 +264,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             "coopos.server.app:from_environment", factory=True, workers=args.workers, **options
         )
     else:
+        from coopos.server.documents import prepare_drawing
+
+        prepare_drawing()  # Qt in the main thread, for the portal's statement PDFs
         uvicorn.run(create_app(url), **options)
     return 0
 
@@ -405,4 +480,156 @@ def cmd_admin_token(args: argparse.Namespace) -> int:
         db.dispose()
     print(_("Admin token {id} (shown once, keep it secret):", id=token_id))
     print(token)
+    return 0
+
+
+# -- consignment ------------------------------------------------------------------------------
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        print(_("Saved to {path}.", path=output))
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _language(args: argparse.Namespace) -> str:
+    from coopos.i18n import current_language
+
+    return getattr(args, "lang", None) or current_language()
+
+
+def cmd_report_reconciliation(args: argparse.Namespace) -> int:
+    from coopos.server import consignment, documents
+
+    if args.format == "pdf" and not args.output:
+        raise ValidationError(_("Give the file to write with --output."))
+    language = _language(args)
+    db = _open(args)
+    try:
+        with db.read() as s:
+            recon = consignment.reconciliation(s, args.fair, args.coop, language)
+        shop = documents.shop_party(db) if args.format == "pdf" else None
+    finally:
+        db.dispose()
+    from coopos.printing import statements
+
+    if args.format == "pdf":
+        path = statements.save_reconciliation_pdf(recon, args.output, shop, language)
+        print(_("Saved to {path}.", path=path))
+        return 0
+    _write(render_table(statements.reconciliation_table(recon), args.format), args.output)
+    return 0
+
+
+def cmd_report_settlement(args: argparse.Namespace) -> int:
+    from coopos.server import consignment, documents
+
+    if bool(args.fair) == bool(args.start or args.end):
+        raise ValidationError(_("Give either --fair, or --from and --to."))
+    if args.format in ("pdf", "xlsx", "slip") and not args.output:
+        raise ValidationError(_("Give the file to write with --output."))
+    scope = consignment.Scope.of(args.fair, args.start, args.end)
+    language = _language(args)
+    db = _open(args)
+    try:
+        doc = documents.statement(db, args.coop, scope, language)
+        if args.format == "pdf":
+            path = documents.save_statement_pdf(db, doc, args.output, language)
+            print(_("Saved to {path}.", path=path))
+            return 0
+        shop = documents.shop_party(db)
+        coop = documents.cooperative_party(db, doc.statement.cooperative, language)
+    finally:
+        db.dispose()
+    from coopos.printing import statements
+
+    statement = doc.statement
+    if args.format == "xlsx":
+        path = statements.save_statement_xlsx(statement, args.output, language)
+    elif args.format == "slip":
+        path = Path(args.output)
+        statements.statement_slip(statement, shop, coop, language, doc.code).save(str(path))
+    elif args.format == "csv":
+        _write(statements.statement_csv(statement, language), args.output)
+        return 0
+    else:
+        text = render_table(statements.statement_table(statement), args.format)
+        if args.format == "text":
+            pairs = statements.summary_pairs(statement, language)
+            width = max(len(label) for label, _v in pairs)
+            text += "\n\n" + "\n".join(f"{label:<{width}}  {value}" for label, value in pairs)
+            text += "\n" + doc.code
+        _write(text, args.output)
+        return 0
+    print(_("Saved to {path}.", path=path))
+    return 0
+
+
+def cmd_payout_add(args: argparse.Namespace) -> int:
+    from coopos.domain.money import format_amount, parse_amount
+    from coopos.server import consignment
+
+    amount = parse_amount(args.amount)
+    db = _open(args)
+    try:
+        payout = consignment.add_payout(
+            db, args.cooperative, amount, args.method, args.reference, args.fair, args.note
+        )
+    finally:
+        db.dispose()
+    print(
+        _(
+            "Payout of {amount} MAD to {coop} recorded.",
+            amount=format_amount(amount),
+            coop=payout.cooperative,
+        )
+    )
+    return 0
+
+
+def cmd_coop_access_code(args: argparse.Namespace) -> int:
+    from coopos.server import consignment
+
+    db = _open(args)
+    try:
+        code = consignment.new_access_code(db, args.cooperative)
+    finally:
+        db.dispose()
+    print(
+        _(
+            "Portal access code for {coop} (shown once; the previous code no longer works):",
+            coop=args.cooperative.upper(),
+        )
+    )
+    print(code)
+    print(_("The cooperative signs in at SERVER_URL/portal/ with it."))
+    return 0
+
+
+def cmd_shop(args: argparse.Namespace) -> int:
+    from coopos.server import consignment
+
+    values = {
+        key: getattr(args, f"shop_{key}", None)
+        for key in consignment.SHOP_FIELDS
+        if getattr(args, f"shop_{key}", None) is not None
+    }
+    db = _open(args)
+    try:
+        current = consignment.set_shop(db, **values) if values else consignment.shop(db)
+    finally:
+        db.dispose()
+    labels = {
+        "name": _("Name"),
+        "address": _("Address"),
+        "ice": _("ICE"),
+        "if": _("IF"),
+        "tp": _("TP"),
+        "odco": _("ODCO no."),
+        "phone": _("Phone"),
+    }
+    for key in consignment.SHOP_FIELDS:
+        print(f"{labels[key]}: {current[key]}")
     return 0

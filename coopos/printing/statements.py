@@ -333,7 +333,7 @@ class PagedCanvas(Canvas):
         draw()
         height = self.y - top
         page = top // self.page_height
-        if height < self.page_height and (self.y - 1) // self.page_height != page:
+        if 0 < height < self.page_height and (self.y - 1) // self.page_height != page:
             shift = (page + 1) * self.page_height - top
             self.ops[first:] = [_shifted(op, shift) for op in self.ops[first:]]
             self.y += shift

@@ -29,7 +29,7 @@ from coopos.domain.errors import (
     StateError,
     ValidationError,
 )
-from coopos.server import admin, schemas, sync
+from coopos.server import admin, portal, schemas, sync
 from coopos.server.db import Database
 
 MAX_BODY = 4 * 1024 * 1024  # bytes; see docs/sync.md (a catalog-sized stock event fits)
@@ -177,6 +177,7 @@ def create_app(database_url: str | None = None, *, database: Database | None = N
     app.state.db = db
     app.add_middleware(BodyLimit, limit=MAX_BODY)
     _handlers(app)
+    portal.install(app, db)
 
     @app.get("/health", tags=["server"])
     def health() -> dict[str, str]:
@@ -357,4 +358,7 @@ def _handlers(app: FastAPI) -> None:
 def from_environment() -> FastAPI:
     """App factory for process managers (``uvicorn --factory``, several workers): the
     database URL comes from ``$COOPOS_SERVER_DATABASE_URL`` (default: server.db)."""
+    from coopos.server.documents import prepare_drawing
+
+    prepare_drawing()  # in the worker process's main thread
     return create_app(os.environ.get("COOPOS_SERVER_DATABASE_URL") or None)

@@ -9,7 +9,9 @@ Three groups of tables:
 - devices and admin tokens (only hashes of secrets are stored);
 - what tills push: ``events`` stored raw, projected into sales, shifts, cash and stock
   movements.  The projection refers to locations, products and cooperatives by code, as
-  the till printed them, so that a later catalog edit never rewrites history.
+  the till printed them, so that a later catalog edit never rewrites history.  Fairs
+  add consignment notes, end-of-fair counts and closings, and payouts to cooperatives;
+- the cooperatives' portal: access codes (hashed), failed sign-ins, server settings.
 
 Money is integer centimes (``*_cents``), quantities integer thousandths
 (``quantity_milli``), times naive UTC (``*_utc``) plus the till's local time as text.
@@ -425,19 +427,135 @@ Index(
 )
 
 
+# -- consignment: notes, fair counts and closings, payouts (issue 7) -----------------------------
+
+
+class ConsignmentNote(ServerBase):
+    """A delivery note (goods to a fair's stand) or a return note, as a till pushed it in
+    a ``stock.movements`` event; its lines are that event's movements."""
+
+    __tablename__ = "consignment_notes"
+    __table_args__ = (CheckConstraint("kind IN ('dispatch','return')", name="kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(32), unique=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    number: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    fair_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    from_code: Mapped[str] = mapped_column(String(40))  # a location, or COOP:CODE
+    to_code: Mapped[str] = mapped_column(String(40))
+    cooperative_code: Mapped[str | None] = mapped_column(String(16))  # for COOP:CODE ends
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    created_local: Mapped[str] = mapped_column(String(40))
+
+
+class FairCount(ServerBase):
+    """One product of a fair's end-of-fair count (``fair.counted``), at one location."""
+
+    __tablename__ = "fair_counts"
+    __table_args__ = (UniqueConstraint("event_id", "sku", name="uq_fair_counts_event_sku"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    fair_code: Mapped[str] = mapped_column(String(32))
+    location_code: Mapped[str] = mapped_column(String(32))
+    sku: Mapped[str] = mapped_column(String(64))
+    counted_milli: Mapped[int] = mapped_column(BigInteger)
+    counted_utc: Mapped[datetime] = mapped_column(DateTime)
+
+
+Index("ix_fair_counts_fair_location", FairCount.fair_code, FairCount.location_code)
+
+
+class FairClosing(ServerBase):
+    """A till closed a fair (``fair.closed``)."""
+
+    __tablename__ = "fair_closings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    fair_code: Mapped[str] = mapped_column(String(32), index=True)
+    closed_utc: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Payout(ServerBase):
+    """Money paid to a cooperative: pushed by a till (``payout.recorded``) or recorded by
+    head office (``event_id`` NULL).  One row per uuid, whoever sends it again."""
+
+    __tablename__ = "payouts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(32), unique=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    cooperative_code: Mapped[str] = mapped_column(String(16), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    fair_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    paid_utc: Mapped[datetime] = mapped_column(DateTime)
+    paid_local: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(Text, default="")
+    received_utc: Mapped[datetime] = mapped_column(DateTime)
+
+
+# -- the cooperatives' portal ------------------------------------------------------------------
+
+
+class PortalAccess(ServerBase):
+    """A cooperative's portal access code (only its SHA-256).  A new code replaces the old
+    one and bumps ``generation``, which signs every session: old sessions end with it."""
+
+    __tablename__ = "portal_access"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    last_login_utc: Mapped[datetime | None] = mapped_column(DateTime)
+    cooperative: Mapped[Cooperative] = relationship()
+
+
+class PortalFailure(ServerBase):
+    """Failed portal sign-ins per client address (rate limit, shared by every process)."""
+
+    __tablename__ = "portal_failures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ip: Mapped[str] = mapped_column(String(64))
+    at_utc: Mapped[datetime] = mapped_column(DateTime)
+
+
+Index("ix_portal_failures_ip_at", PortalFailure.ip, PortalFailure.at_utc)
+
+
+class ServerSetting(ServerBase):
+    """Head office's settings (JSON values): the shop printed on statements, the portal's
+    session key."""
+
+    __tablename__ = "server_settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
 __all__ = [
     "AdminToken",
     "CashMovement",
     "CatalogChange",
     "Category",
     "ChangeClock",
+    "ConsignmentNote",
     "Cooperative",
     "Device",
     "EnrollFailure",
     "Event",
     "EventFlag",
     "Fair",
+    "FairClosing",
+    "FairCount",
     "Location",
+    "Payout",
+    "PortalAccess",
+    "PortalFailure",
     "Product",
     "ProductBarcode",
     "Sale",
@@ -445,6 +563,7 @@ __all__ = [
     "SalePayment",
     "SaleVat",
     "ServerBase",
+    "ServerSetting",
     "Shift",
     "StockMovement",
     "User",

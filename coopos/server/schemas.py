@@ -170,8 +170,54 @@ class CashMovementIn(_Payload):
     created_local: LocalStamp
 
 
+Place = Annotated[str, StringConstraints(min_length=1, max_length=40)]  # a location or COOP:X
+
+
+class NoteIn(_Payload):
+    """The delivery or return note a ``stock.movements`` event's movements belong to."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    uuid: Hex32
+    number: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    kind: Literal["dispatch", "return"]
+    fair: Code | None = None
+    from_: Annotated[Place, Field(alias="from")]
+    to: Place
+
+
 class StockMovementsIn(_Payload):
     movements: Annotated[list[MovementIn], Field(max_length=100_000)]
+    note: NoteIn | None = None  # a fair's delivery or return note
+    fair: Code | None = None  # movements that belong to a fair without a note
+
+
+class FairCountedIn(_Payload):
+    """The end-of-fair count at a stand, and the movements that set its stock to it."""
+
+    fair: Code
+    location: Code
+    counted_utc: Stamp
+    counts: Annotated[dict[Sku, QuantityMilli], Field(max_length=100_000)]
+    movements: Annotated[list[MovementIn], Field(max_length=100_000)] = []
+
+
+class FairClosedIn(_Payload):
+    fair: Code
+    closed_utc: Stamp
+
+
+class PayoutIn(_Payload):
+    """Money paid to a cooperative (``payout.recorded``)."""
+
+    uuid: Hex32
+    cooperative: Annotated[str, StringConstraints(min_length=1, max_length=16)]
+    amount: Cents
+    method: Method
+    reference: Text100 = ""
+    fair: Code | None = None
+    paid_utc: Stamp
+    paid_local: LocalStamp
+    note: Note = ""
 
 
 PAYLOADS: dict[str, type[_Payload]] = {
@@ -181,6 +227,9 @@ PAYLOADS: dict[str, type[_Payload]] = {
     "shift.closed": ShiftClosedIn,
     "shift.cash_movement": CashMovementIn,
     "stock.movements": StockMovementsIn,
+    "fair.counted": FairCountedIn,
+    "fair.closed": FairClosedIn,
+    "payout.recorded": PayoutIn,
 }
 
 

@@ -30,13 +30,17 @@ from coopos.server.models import (
     CatalogChange,
     Category,
     ChangeClock,
+    ConsignmentNote,
     Cooperative,
     Device,
     EnrollFailure,
     Event,
     EventFlag,
     Fair,
+    FairClosing,
+    FairCount,
     Location,
+    Payout,
     Product,
     Sale,
     SaleLine,
@@ -55,6 +59,7 @@ ENROLL_WINDOW = timedelta(minutes=1)
 ENROLL_MAX_FAILURES = 5  # per client address and window
 DRIFT_LIMIT = timedelta(minutes=5)
 PULL_MAX = 1000
+PAYOUT_METHODS = ("cash", "transfer", "cheque")
 
 T = TypeVar("T")
 
@@ -713,6 +718,13 @@ class _Projection:
         self.movements: list[tuple[_Incoming, schemas.MovementIn, str | None]] = []
         self.cash: list[tuple[_Incoming, schemas.CashMovementIn]] = []
         self.shift_events: list[_Incoming] = []
+        # consignment (fairs): notes, counts, closings, payouts
+        self.notes: list[tuple[_Incoming, schemas.StockMovementsIn]] = []
+        self.counts: list[tuple[_Incoming, schemas.FairCountedIn]] = []
+        self.closings: list[tuple[_Incoming, schemas.FairClosedIn]] = []
+        self.payouts: list[tuple[_Incoming, schemas.PayoutIn]] = []
+        self._places: dict[tuple[int, str], _Incoming] = {}  # locations named by fair events
+        self._fair_stands: dict[str, set[str]] | None = None
 
     # -- collecting -------------------------------------------------------------------------
     def flag(self, event: _Incoming, code: str, **detail: Any) -> None:
@@ -762,6 +774,22 @@ class _Projection:
             for movement in model.stock_movements:
                 self._own_location(event, movement.location)
             self.docs.append((event, model))
+        elif isinstance(model, schemas.StockMovementsIn) and (model.note or model.fair):
+            note = model.note
+            fair = note.fair if note else model.fair
+            ends = {note.from_, note.to} if note else set()
+            self._consigned(event, fair, model.movements, ends)
+            if note is not None:
+                self.notes.append((event, model))
+        elif isinstance(model, schemas.FairCountedIn):
+            self._consigned(event, model.fair, model.movements, {model.location})
+            self.counts.append((event, model))
+        elif isinstance(model, schemas.FairClosedIn):
+            if self.stands_of(model.fair) is None:
+                self.flag(event, "unknown_fair", fair=model.fair)
+            self.closings.append((event, model))
+        elif isinstance(model, schemas.PayoutIn):
+            self.payouts.append((event, model))
         elif isinstance(model, schemas.StockMovementsIn):
             outgoing = {
                 m.reference
@@ -781,11 +809,49 @@ class _Projection:
                 self._own_location(event, model.location)
             self.shift_events.append(event)
 
+    def stands_of(self, fair: str) -> set[str] | None:
+        """The stand locations of a fair head office knows (None: an unknown fair)."""
+        if self._fair_stands is None:
+            self._fair_stands = {}
+            for fair_code, stand in self.s.execute(
+                select(Fair.code, Location.code).outerjoin(Location, Location.fair_id == Fair.id)
+            ):
+                stands = self._fair_stands.setdefault(fair_code.upper(), set())
+                if stand is not None:
+                    stands.add(stand)
+        return self._fair_stands.get(fair.upper())
+
+    def _consigned(
+        self,
+        event: _Incoming,
+        fair: str | None,
+        movements: list[schemas.MovementIn],
+        ends: set[str],
+    ) -> None:
+        """Movements of a fair's note or count.  They may be at the device's location, at a
+        stand of the fair, or at a place the note or count names (a dispatch's source, a
+        return's destination, the counted stand): a till at the shop sends goods to a
+        stand and takes them back; a till at the stand receives them from a cooperative.
+        An unknown fair is stored and flagged."""
+        stands: set[str] = set()
+        if fair:
+            known = self.stands_of(fair)
+            if known is None:
+                self.flag(event, "unknown_fair", fair=fair)
+            stands = known or set()
+        allowed = {self.location} | stands | {e for e in ends if not e.upper().startswith("COOP:")}
+        for movement in movements:
+            if movement.location not in allowed:
+                self._own_location(event, movement.location)  # refused: 403
+            self._places.setdefault((event.seq, movement.location), event)
+            self.movements.append((event, movement, None))
+
     # -- writing ------------------------------------------------------------------------------
     def write(self) -> None:
         self._write_shifts()
         self._write_documents()
         self._write_cash()
+        self._write_consignment()
         self._write_movements()
         if self._flag_rows:
             self.s.execute(insert(EventFlag.__table__), self._flag_rows)
@@ -1031,6 +1097,153 @@ class _Projection:
             )
         if rows:
             self.s.execute(insert(CashMovement.__table__), rows)
+
+    def _write_consignment(self) -> None:
+        """Notes, counts, closings and payouts; locations a fair event names that head
+        office does not know are flagged (their stock is kept under that code)."""
+        if self._places:
+            codes = {loc for _, loc in self._places}
+            known = set(
+                self.s.execute(select(Location.code).where(Location.code.in_(codes))).scalars()
+            )
+            for (_seq, loc), event in self._places.items():
+                if loc not in known:
+                    self.flag(event, "unknown_location", location=loc)
+        self._write_notes()
+        self._write_counts()
+        if self.closings:
+            self.s.execute(
+                insert(FairClosing.__table__),
+                [
+                    {
+                        "event_id": e.id,
+                        "device_id": self.device.id,
+                        "fair_code": m.fair,
+                        "closed_utc": _time(m.closed_utc, e),
+                    }
+                    for e, m in self.closings
+                ],
+            )
+        self._write_payouts()
+
+    def _write_notes(self) -> None:
+        if not self.notes:
+            return
+        known = set(
+            self.s.execute(
+                select(ConsignmentNote.uuid).where(
+                    ConsignmentNote.uuid.in_({m.note.uuid for _, m in self.notes if m.note})
+                )
+            ).scalars()
+        )
+        rows = []
+        for event, model in self.notes:
+            note = model.note
+            assert note is not None
+            if note.uuid in known:
+                self.flag(event, "duplicate_document", uuid=note.uuid)
+                continue
+            known.add(note.uuid)
+            coop = next(
+                (end[5:21] for end in (note.from_, note.to) if end.upper().startswith("COOP:")),
+                None,
+            )
+            first = model.movements[0] if model.movements else None
+            rows.append(
+                {
+                    "uuid": note.uuid,
+                    "event_id": event.id,
+                    "device_id": self.device.id,
+                    "number": note.number,
+                    "kind": note.kind,
+                    "fair_code": note.fair,
+                    "from_code": note.from_,
+                    "to_code": note.to,
+                    "cooperative_code": coop,
+                    "created_utc": _time(first.created_utc, event) if first else event.created_utc,
+                    "created_local": first.created_local if first else iso_utc(event.created_utc),
+                }
+            )
+        if rows:
+            self.s.execute(insert(ConsignmentNote.__table__), rows)
+
+    def _write_counts(self) -> None:
+        if not self.counts:
+            return
+        places = {(m.fair, m.location) for _, m in self.counts}
+        counted = set(
+            self.s.execute(
+                select(FairCount.fair_code, FairCount.location_code)
+                .where(FairCount.fair_code.in_({f for f, _ in places}))
+                .distinct()
+            ).all()
+        )
+        rows = []
+        for event, model in self.counts:
+            if (model.fair, model.location) in counted:
+                # the latest count wins in the reconciliation
+                self.flag(event, "recounted", fair=model.fair, location=model.location)
+            counted.add((model.fair, model.location))
+            at = _time(model.counted_utc, event)
+            rows += [
+                {
+                    "event_id": event.id,
+                    "device_id": self.device.id,
+                    "fair_code": model.fair,
+                    "location_code": model.location,
+                    "sku": sku,
+                    "counted_milli": milli,
+                    "counted_utc": at,
+                }
+                for sku, milli in model.counts.items()
+            ]
+        if rows:
+            self.s.execute(insert(FairCount.__table__), rows)
+
+    def _write_payouts(self) -> None:
+        if not self.payouts:
+            return
+        known = set(
+            self.s.execute(
+                select(Payout.uuid).where(Payout.uuid.in_({m.uuid for _, m in self.payouts}))
+            ).scalars()
+        )
+        coops = {m.cooperative for _, m in self.payouts}
+        known_coops = set(
+            self.s.execute(select(Cooperative.code).where(Cooperative.code.in_(coops))).scalars()
+        )
+        rows = []
+        for event, model in self.payouts:
+            if model.uuid in known:
+                self.flag(event, "duplicate_document", uuid=model.uuid)
+                continue
+            known.add(model.uuid)
+            if model.cooperative not in known_coops:
+                self.flag(event, "unknown_cooperative", cooperative=model.cooperative)
+            if model.fair and self.stands_of(model.fair) is None:
+                self.flag(event, "unknown_fair", fair=model.fair)
+            if model.method not in PAYOUT_METHODS:
+                self.flag(event, "unknown_method", method=model.method)
+            if model.amount <= 0:
+                self.flag(event, "invalid_amount", amount=model.amount)
+            rows.append(
+                {
+                    "uuid": model.uuid,
+                    "event_id": event.id,
+                    "device_id": self.device.id,
+                    "cooperative_code": model.cooperative,
+                    "amount_cents": model.amount,
+                    "method": model.method,
+                    "reference": model.reference,
+                    "fair_code": model.fair,
+                    "paid_utc": _time(model.paid_utc, event),
+                    "paid_local": model.paid_local,
+                    "note": model.note,
+                    "received_utc": self.now,
+                }
+            )
+        if rows:
+            self.s.execute(insert(Payout.__table__), rows)
 
     def _write_movements(self) -> None:
         if not self.movements:

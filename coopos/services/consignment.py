@@ -10,6 +10,7 @@ every till's sales.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -46,6 +47,7 @@ from coopos.services.inventory import Item, _positive, _resolve, movement_row, w
 
 ZERO = Decimal("0.000")
 PAYOUT_METHODS = ("cash", "transfer", "cheque")
+_FAIR_CODE = re.compile(r"^[A-Z0-9_-]{1,26}$")  # its stand, STAND-CODE, fits 32
 EXPLANATIONS = ("damaged", "gift", "sample")
 
 
@@ -155,6 +157,10 @@ def create_fair(
     code = code.strip().upper()
     if not code or not name.strip():
         raise ValidationError(_("A fair needs a code and a name."))
+    if not _FAIR_CODE.match(code):
+        raise ValidationError(
+            _("A fair code is 1 to 26 letters, digits, - or _ (not “{code}”).", code=code)
+        )
     if starts_on and ends_on and ends_on < starts_on:
         raise ValidationError(_("A fair cannot end before it starts."))
     stand_code = (stand or f"STAND-{code}").strip().upper()
@@ -458,7 +464,9 @@ def explain_variance(
             )
             for row in rows:
                 row["created_utc"] = fair_row.counted_utc  # part of the fair, before returns
-        write_movements(uow, rows)
+        payloads = write_movements(uow, rows, emit=False)
+        # with its fair: the server accepts goods at a fair's stand from any of its tills
+        uow.outbox("stock.movements", {"movements": payloads, "fair": fair_row.code})
         uow.audit(
             "variance_explained",
             manager_id,

@@ -18,6 +18,7 @@ import shutil
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ warnings.filterwarnings("ignore", message=".*httpx2.*")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from coopos.server import admin  # noqa: E402
+from coopos.server import admin, consignment  # noqa: E402
 from coopos.server.app import create_app  # noqa: E402
 from coopos.server.db import Database, create_server_engine, normalise_url  # noqa: E402
 from coopos.server.models import ServerBase, new_uuid  # noqa: E402
@@ -171,6 +172,16 @@ def client(db):
 
 
 @pytest.fixture
+def gui(qapp):
+    """Statement PDFs are drawn with Qt: the test session's QApplication first (a later
+    widgets test needs one, not a bare QGuiApplication)."""
+    from coopos.printing.render import ensure_gui
+
+    ensure_gui()
+    return qapp
+
+
+@pytest.fixture
 def catalog(db, tmp_path) -> Path:
     """Four products; head office receives 40 ARG-OIL-100, 5 ALM-500, 10.5 kg ALM-VRAC."""
     path = tmp_path / "catalog.csv"
@@ -196,6 +207,88 @@ def till(client, db, catalog) -> Till:
 def new_till(client, db, catalog):
     """Enroll one more till: ``new_till(location="STAND1", prefix="S01")``."""
     return lambda location="SHOP", **kwargs: enroll(client, db, location, **kwargs)
+
+
+# -- the cooperatives' portal ----------------------------------------------------------------
+
+
+def _note(t, number, coop, *moves, fair="SOUK"):
+    return t.event(
+        "stock.movements",
+        {
+            "movements": list(moves),
+            "note": {
+                "uuid": new_uuid(),
+                "number": number,
+                "kind": "dispatch",
+                "fair": fair,
+                "from": f"COOP:{coop}",
+                "to": t.location,
+            },
+        },
+    )
+
+
+def _payout(t, coop, amount, fair="SOUK"):
+    return t.event(
+        "payout.recorded",
+        {
+            "uuid": new_uuid(),
+            "cooperative": coop,
+            "amount": amount,
+            "method": "transfer",
+            "reference": "VIR-9",
+            "fair": fair,
+            "paid_utc": "2026-11-22T18:00:00",
+            "paid_local": "2026-11-22T19:00:00+01:00",
+            "note": "",
+        },
+    )
+
+
+@pytest.fixture
+def portal(db, catalog, new_till):
+    """TIFAW and LOUZ both sell at the fair SOUK; only LOUZ is at MOUSSEM; the shop sells
+    a TIFAW oil outside any fair.  Returns the two access codes."""
+    admin.add_fair(db, "SOUK", "Souk", "Agadir", date(2026, 11, 20), date(2026, 11, 22))
+    admin.add_fair(db, "MOUSSEM", "Moussem", "Tan-Tan")
+    admin.add_location(db, "STAND-SOUK", "stand", "Stand Souk", fair="SOUK")
+    admin.add_location(db, "STAND-MOU", "stand", "Stand Moussem", fair="MOUSSEM")
+    souk = new_till(location="STAND-SOUK", prefix="S01")
+    _note(
+        souk,
+        "BL-S01-00001",
+        "TIFAW",
+        souk.movement("ARG-OIL-100", Decimal(10), "received", "BL-S01-00001"),
+    )
+    _note(
+        souk,
+        "BL-S01-00002",
+        "LOUZ",
+        souk.movement("ALM-500", Decimal(5), "received", "BL-S01-00002"),
+    )
+    first = souk.sale(("ARG-OIL-100", "3"), ("ALM-500", "1"))
+    souk.sale(("ARG-OIL-100", "1"), refund_of=first)
+    _payout(souk, "TIFAW", 5000)
+    souk.sync()
+    moussem = new_till(location="STAND-MOU", prefix="S02")
+    _note(
+        moussem,
+        "BL-S02-00001",
+        "LOUZ",
+        moussem.movement("ALM-VRAC", Decimal(5), "received", "BL-S02-00001"),
+        fair="MOUSSEM",
+    )
+    moussem.sale(("ALM-VRAC", "1.500"))
+    moussem.sync()
+    shop = new_till(location="SHOP", prefix="T01")
+    shop.day = "2026-10-05"
+    shop.sale(("ARG-OIL-250", "1"))
+    shop.sync()
+    return {
+        "TIFAW": consignment.new_access_code(db, "TIFAW"),
+        "LOUZ": consignment.new_access_code(db, "louz"),
+    }
 
 
 class Till:

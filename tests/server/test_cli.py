@@ -73,7 +73,7 @@ def test_a_bad_catalog_imports_nothing(run, tmp_path, db):
         admin.get_product(db, "A")
 
 
-def test_the_server_starts_uvicorn_on_a_migrated_database(run, monkeypatch):
+def test_the_server_starts_uvicorn_on_a_migrated_database(run, monkeypatch, gui):
     import uvicorn
 
     started = {}
@@ -83,4 +83,5 @@ def test_the_server_starts_uvicorn_on_a_migrated_database(run, monkeypatch):
     assert started["port"] == 8765 and started["proxy_headers"] is True
     paths = {route.path for route in started["app"].routes}
     assert {"/v1/enroll", "/v1/sync/push", "/v1/sync/pull", "/openapi.json"} <= paths
+    assert {"/portal/login", "/portal/verify", "/portal/coop/{coop}"} <= paths
     assert run("--port", "0")[0] == 1

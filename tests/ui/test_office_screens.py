@@ -307,32 +307,34 @@ def test_a_new_fair_stand_appears_in_the_table(manager, demo, qtbot):
     seen = {}
 
     def create(dialog):
-        dialog.findChild(QLineEdit, "locationCode").setText("agadir-26")
-        dialog.findChild(QLineEdit, "locationName").setText("Stand Souss")
-        click(dialog, "saveLocation", qtbot)
-        seen["error"] = label_text(dialog, "locationError")  # the fair has no name yet
+        dialog.findChild(QLineEdit, "fairCode").setText("agadir-26")
+        click(dialog, "saveFair", qtbot)
+        seen["error"] = label_text(dialog, "fairError")  # the fair has no name yet
         dialog.findChild(QLineEdit, "fairName").setText("Foire de l'arganier")
         dialog.findChild(QLineEdit, "fairCity").setText("Agadir")
         dialog.findChild(QDateEdit, "fairStarts").setDate(QDate(2026, 12, 4))
         dialog.findChild(QDateEdit, "fairEnds").setDate(QDate(2026, 12, 7))
-        click(dialog, "saveLocation", qtbot)
+        click(dialog, "saveFair", qtbot)
 
     on_dialog("fairDialog", create)
     click(screen, "newFair", qtbot)
-    assert seen["error"] == "A fair stand needs the name of its fair."
+    assert seen["error"] == "A fair needs a code and a name."
     assert view.model().rowCount() == before + 1
-    row = row_of(view, "code", "AGADIR-26")
+    row = row_of(view, "code", "STAND-AGADIR-26")
     assert cell(view, row, "kind") == "Stand"
     assert cell(view, row, "fair") == "Foire de l'arganier"
     assert cell(view, row, "city") == "Agadir"
     assert cell(view, row, "dates") == "4 Dec 2026 – 7 Dec 2026"
     with demo.read() as s:
-        location = s.execute(select(Location).where(Location.code == "AGADIR-26")).scalar_one()
+        location = s.execute(
+            select(Location).where(Location.code == "STAND-AGADIR-26")
+        ).scalar_one()
         fair = s.get(Fair, location.fair_id)
-        assert (location.kind, fair.name, str(fair.starts_on)) == (
+        assert (location.kind, fair.name, str(fair.starts_on), fair.status) == (
             "stand",
             "Foire de l'arganier",
             "2026-12-04",
+            "open",
         )
 
 

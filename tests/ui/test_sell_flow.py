@@ -418,3 +418,23 @@ def test_scanning_a_receipts_qr_opens_its_sale_for_a_return(window, qtbot, demo,
     later(look)
     scan(window, qtbot, forged)
     assert opened[-1] == (None, 0)
+
+
+def test_the_cart_selection_works_right_to_left(window, qtbot, demo, users):
+    """Qt's selectRow selects nothing in a right-to-left table: + and - must still act on
+    the line just scanned in Arabic."""
+    from PySide6.QtCore import Qt as QtCore_Qt
+    from PySide6.QtWidgets import QApplication
+
+    open_shift(demo, users)
+    login(window, qtbot, "1111")
+    QApplication.instance().setLayoutDirection(QtCore_Qt.LayoutDirection.RightToLeft)
+    try:
+        scan(window, qtbot, "SAF-1G")
+        scan(window, qtbot, "ARG-OIL-100")
+        cart = window.shell.sell.cart
+        assert [i.row() for i in cart.selectionModel().selectedRows()] == [1]
+        click(window.shell.sell, "plusButton", qtbot)
+        assert [line.quantity for line in window.session.checkout.lines] == [1, 2]
+    finally:
+        QApplication.instance().setLayoutDirection(QtCore_Qt.LayoutDirection.LeftToRight)

@@ -37,7 +37,7 @@ from ui.screens.shifts import ReportView
 from ui.session import AppSession
 from ui.theme import set_role
 from ui.widgets.chart import Bar, BarChart
-from ui.widgets.forms import read_only_view
+from ui.widgets.forms import read_only_view, select_row
 from ui.workers import run_with_progress
 
 GROUPINGS = [
@@ -128,7 +128,7 @@ class ZReportsDialog(QDialog):
         )
         self.view.activated.connect(lambda _index: self.open_selected())
         if rows:
-            self.view.selectRow(0)
+            select_row(self.view, 0)
         layout.addWidget(self.view, 1)
         self.error = set_role(QLabel(), "error")
         self.error.setWordWrap(True)

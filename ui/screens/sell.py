@@ -41,6 +41,7 @@ from ui.models import CartModel
 from ui.session import AppSession
 from ui.theme import set_role
 from ui.widgets.approval import approve
+from ui.widgets.forms import select_row
 from ui.widgets.keypad import ask_value
 
 GRID_COLUMNS = 3
@@ -456,12 +457,12 @@ class SellScreen(QWidget):
             self.buttons[key].setEnabled(has_lines)
         self.buttons["reprint"].setEnabled(self.session.last_receipt is not None)
         if not (selected and self.select_line(selected)) and has_lines:
-            self.cart.selectRow(len(checkout.lines) - 1)  # the removed line's neighbour
+            select_row(self.cart, len(checkout.lines) - 1)  # the removed line's neighbour
 
     def select_line(self, line_id: str) -> bool:
         for row in range(self.cart_model.rowCount()):
             if self.cart_model.line_id(row) == line_id:
-                self.cart.selectRow(row)
+                select_row(self.cart, row)
                 self.cart.scrollTo(self.cart_model.index(row, 0))
                 return True
         return False

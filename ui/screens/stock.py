@@ -52,6 +52,7 @@ from ui.widgets.forms import (
     add_shortcuts,
     error_label,
     form_layout,
+    select_row,
     touch_button,
     touch_combo,
     unit_label,
@@ -333,7 +334,7 @@ class ProductLines(QWidget):
             ):
                 self.table.setItem(i, col, item)
         if current is not None and 0 <= current < len(self.lines):
-            self.table.selectRow(current)
+            select_row(self.table, current)
             self.table.scrollToItem(self.table.item(current, 0))
         self.table.blockSignals(False)
         text = ngettext("{n} product", "{n} products", len(self.lines))

@@ -32,7 +32,7 @@ from ui.models import TableModel
 from ui.session import AppSession
 from ui.theme import set_role
 from ui.widgets.approval import approve
-from ui.widgets.forms import dialog_buttons, error_label, read_only_view
+from ui.widgets.forms import dialog_buttons, error_label, read_only_view, select_row
 from ui.widgets.keypad import Keypad
 
 # Language names are written in their own language, whatever the interface language.
@@ -223,7 +223,7 @@ class UsersScreen(QWidget):
         self.model.set_table(Table(_("Users"), COLUMNS, rows))
         ids = [u.id for u in self.users]
         if selected_id in ids:
-            self.view.selectRow(ids.index(selected_id))
+            select_row(self.view, ids.index(selected_id))
         self.update_buttons()
 
     def selected(self) -> User | None:
@@ -236,7 +236,7 @@ class UsersScreen(QWidget):
     def select_user(self, name: str) -> None:
         for i, user in enumerate(self.users):
             if user.name == name:
-                self.view.selectRow(i)
+                select_row(self.view, i)
                 return
 
     def update_buttons(self) -> None:

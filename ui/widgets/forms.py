@@ -79,6 +79,14 @@ def short_list(items: list[str]) -> str:
 # -- shared: a sortable read-only table ---------------------------------------------------
 
 
+def select_row(view, row: int) -> None:
+    """Select a whole row.  ``QTableView.selectRow`` selects nothing when the layout is
+    right to left (Qt 6.11, seen in Arabic): the current index does it in both."""
+    index = view.model().index(row, 0)
+    if index.isValid():
+        view.setCurrentIndex(index)
+
+
 class DataModel(TableModel):
     """A ``TableModel`` with row colours (archived, negative...), a numeric sort key,
     tooltips and two more column kinds: ``percent`` (basis points) and ``bool``."""
@@ -215,7 +223,7 @@ class DataTable(QTableView):
         for i, row in enumerate(self.rows):
             if row.get(key) == value:
                 index = self.proxy.mapFromSource(self.data_model.index(i, 0))
-                self.selectRow(index.row())
+                select_row(self, index.row())
                 self.scrollTo(index)
                 return True
         return False
