@@ -122,3 +122,20 @@ def test_the_language_switch_translates_at_run_time(english_afterwards):
     assert _("Wrong PIN.") != "Wrong PIN."
     set_language("en")
     assert _("Wrong PIN.") == "Wrong PIN."
+
+
+def test_every_literal_message_of_the_code_is_in_the_template(template):
+    """Catches what the extractor misses, such as ``_('...')`` inside an f-string."""
+    import re
+    from pathlib import Path
+
+    ids = {_key(m.id) for m in template if m.id}
+    call = re.compile(r"""(?<![\w.])_\(\s*(['"])((?:(?!\1).)+?)\1\s*[,)]""")
+    root = Path(__file__).resolve().parents[2]
+    missing = set()
+    for path in [*root.joinpath("coopos").rglob("*.py"), *root.joinpath("ui").rglob("*.py")]:
+        for match in call.finditer(path.read_text(encoding="utf-8")):
+            text = match.group(2)
+            if "\\" not in text and text not in ids:
+                missing.add(f"{path.relative_to(root)}: {text}")
+    assert not sorted(missing), "mark them with N_() where they are defined"
