@@ -144,7 +144,7 @@ def test_sessions_expire(db, client, portal):
 def test_sign_in_is_rate_limited_per_address(db, client, portal):
     for _ in range(5):
         answer = sign_in(client, "WRONG-CODE-0000")
-        assert answer.status_code == 401 and "not valid" in answer.text
+        assert answer.status_code == 401 and "pas valide" in answer.text
     refused = sign_in(client, portal["TIFAW"])
     assert refused.status_code == 429 and refused.headers["retry-after"] == "60"
     assert "coopos_portal" not in client.cookies
@@ -214,7 +214,7 @@ def test_the_verify_page_checks_a_statement_against_the_server(db, client, porta
     answer = client.get("/portal/verify", params={"code": code})
     assert answer.status_code == 200
     assert verdicts(answer.text) == [("ok", "ar", "rtl"), ("ok", "fr", "ltr")]
-    assert "matches head office" in answer.text and "102,00" in answer.text
+    assert "correspond aux données du siège" in answer.text and "102,00" in answer.text
 
     server.add_payout(db, "TIFAW", 2000, "cash", fair_code="SOUK")  # paid since printing
     later = client.get("/portal/verify", params={"code": code}).text
@@ -229,10 +229,10 @@ def test_the_verify_page_checks_a_statement_against_the_server(db, client, porta
     assert "102,00" in client.get("/portal/verify", params={"code": forged}).text
 
     for text, expected in (
-        ("COOPOS:S:NOBODY:F=SOUK:1:0123456789abcdef", "does not know"),
-        ("COOPOS:S:TIFAW:F=NOWHERE:1:0123456789abcdef", "does not know"),
-        ("hello", "not a statement code"),
-        ("COOPOS:S:TIFAW:P=2026-11-30..2026-11-01:1:0123456789abcdef", "not a statement code"),
+        ("COOPOS:S:NOBODY:F=SOUK:1:0123456789abcdef", "ne connaît pas"),
+        ("COOPOS:S:TIFAW:F=NOWHERE:1:0123456789abcdef", "ne connaît pas"),
+        ("hello", "pas un code de relevé"),
+        ("COOPOS:S:TIFAW:P=2026-11-30..2026-11-01:1:0123456789abcdef", "pas un code de relevé"),
     ):
         answer = client.get("/portal/verify", params={"code": text})
         assert answer.status_code == 200 and expected in answer.text, text
@@ -242,7 +242,7 @@ def test_the_verify_page_checks_a_statement_against_the_server(db, client, porta
         period = server.settlement(s, "TIFAW", scope)
     assert rules.parse_statement_code(server.statement_code(period, scope)).start == "2026-10-01"
     ok = client.get("/portal/verify", params={"code": server.statement_code(period, scope)})
-    assert "matches head office" in ok.text
+    assert "correspond aux données du siège" in ok.text
 
 
 def test_portal_pages_are_not_in_the_api_schema(client):
