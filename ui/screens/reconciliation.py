@@ -350,9 +350,9 @@ class ReconciliationScreen(BackOfficeScreen):
                 "{n} products with an unexplained variance",
                 len(flagged),
             )
-            self.summary.setText(
-                f"{FLAG} {text}" + (": " + ", ".join(parts) if parts else "") + "."
-            )
+            if parts:
+                text = _("{what}: {details}.", what=text, details=", ".join(parts))
+            self.summary.setText(f"{FLAG} {text}")
             set_role(self.summary, "error")
         else:
             self.summary.setText(_("No unexplained variance.") if rows else "")
