@@ -42,7 +42,9 @@ from coopos.services.checkout import Checkout, apply_sale_allocation, sale_numbe
 from coopos.services.context import Context
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SCENARIOS = ("checkout", "catalog", "reports", "import", "receipts", "consignment", "ui")
+# "ui" before the scenarios that draw with QtGui alone: a QGuiApplication made first would
+# keep the widgets application from starting in the same process.
+SCENARIOS = ("checkout", "catalog", "reports", "import", "ui", "receipts", "consignment")
 
 
 @dataclass(frozen=True)
