@@ -9,14 +9,15 @@ worth retrying later (offline, server busy) or needs a person (revoked device).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Any, Protocol
 
 from coopos.domain.errors import CooposError
 from coopos.i18n import _
 
-TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+if TYPE_CHECKING:  # httpx is imported when a round starts, not with the window
+    import httpx
+
+CONNECT_SECONDS, READ_SECONDS = 5.0, 20.0
 
 
 class Transport(Protocol):
@@ -46,9 +47,16 @@ class SyncClient:
     def __init__(self, base_url: str, token: str = "", transport: Transport | None = None):
         self.base_url = base_url.rstrip("/")
         self.token = token
-        self.http = transport or httpx.Client(timeout=TIMEOUT, follow_redirects=True)
+        if transport is None:
+            import httpx
+
+            timeout = httpx.Timeout(READ_SECONDS, connect=CONNECT_SECONDS)
+            transport = httpx.Client(timeout=timeout, follow_redirects=True)
+        self.http = transport
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        import httpx
+
         headers = kwargs.pop("headers", {})
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
