@@ -147,7 +147,10 @@ def _register_consignment(ssub, parents) -> None:
         parents=parents,
         help=_("sent, sold, refunded, returned and counted, per cooperative and product"),
     )
-    r.add_argument("--fair", metavar="CODE", required=True)
+    r.add_argument("--fair", metavar="CODE")
+    r.add_argument("--location", metavar="CODE", help=_("for a period: the location"))
+    r.add_argument("--from", dest="start", metavar="YYYY-MM-DD")
+    r.add_argument("--to", dest="end", metavar="YYYY-MM-DD")
     r.add_argument("--coop", metavar="CODE")
     r.add_argument("--format", choices=(*TEXT_FORMATS, "pdf"), default="text")
     r.add_argument("--output", metavar="FILE")
@@ -500,6 +503,12 @@ def _language(args: argparse.Namespace) -> str:
     return getattr(args, "lang", None) or current_language()
 
 
+def _day_arg(text: str | None) -> str | None:
+    from coopos.services.reports import parse_day
+
+    return parse_day(text).isoformat() if text else None
+
+
 def cmd_report_reconciliation(args: argparse.Namespace) -> int:
     from coopos.server import consignment, documents
 
@@ -509,7 +518,15 @@ def cmd_report_reconciliation(args: argparse.Namespace) -> int:
     db = _open(args)
     try:
         with db.read() as s:
-            recon = consignment.reconciliation(s, args.fair, args.coop, language)
+            recon = consignment.reconciliation(
+                s,
+                args.fair,
+                args.coop,
+                language,
+                args.location,
+                _day_arg(args.start),
+                _day_arg(args.end),
+            )
         shop = documents.shop_party(db) if args.format == "pdf" else None
     finally:
         db.dispose()

@@ -299,25 +299,53 @@ def payouts(
 
 def reconciliation(
     s: Session,
-    fair_code: str,
+    fair_code: str | None,
     cooperative_code: str | None = None,
     language: str | None = None,
+    location: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
 ) -> rules.Reconciliation:
-    """Per cooperative and product at a fair's stands, from every till's movements:
-    sent, sold, refunded, returned, counted, variance."""
-    info = fair(s, fair_code)
-    places = stands(s, info.code)
-    result = rules.reconcile(
-        fair_title(info),
-        items(s, language),
-        places,
-        movements(s, places),
-        counts(s, info.code, places),
-    )
+    """Per cooperative and product, from every till's movements: sent, sold, refunded,
+    returned, counted, variance; at a fair's stands, or at a location over local days
+    (as on a till: the opening stock is added to "sent", "counted" is the closing stock
+    of the books)."""
+    if fair_code:
+        info = fair(s, fair_code)
+        places = stands(s, info.code)
+        result = rules.reconcile(
+            fair_title(info),
+            items(s, language),
+            places,
+            movements(s, places),
+            counts(s, info.code, places),
+        )
+    else:
+        if not (location and start and end):
+            raise ValidationError(_("Give a fair, or a location with its first and last day."))
+        code = location.strip().upper()
+        lo, hi = _utc_bounds(start, end)
+        result = rules.reconcile(
+            _("{location}, {start} to {end}", location=code, start=start, end=end),
+            items(s, language),
+            {code},
+            movements(s, {code}),
+            (),
+            lo,
+            hi,
+        )
     if cooperative_code:
         coop = cooperative(s, cooperative_code)
         result = rules.Reconciliation(result.title, result.for_cooperative(coop.code))
     return result
+
+
+def _utc_bounds(start: str, end: str) -> tuple[datetime, datetime]:
+    """Local days to UTC bounds (Morocco is UTC+1; an hour's error only moves what
+    happened around midnight, when shops are closed), as the till does."""
+    first = datetime.fromisoformat(start) - timedelta(hours=1)
+    last = datetime.fromisoformat(end) + timedelta(days=1, hours=-1)
+    return first, last
 
 
 @dataclass(frozen=True)

@@ -601,9 +601,8 @@ def reconciliation(
         title = _(
             "{location}, {start} to {end}", location=loc.code, start=start or "…", end=end or "…"
         )
-        result = rules.reconcile(
-            title, items, {loc.code}, _movements(session, [loc.id]), (), lo, hi
-        )
+        moves = _movements(session, [loc.id], lo, hi)
+        result = rules.reconcile(title, items, {loc.code}, moves, (), lo, hi)
     if cooperative:
         coop = lookups.cooperative(session, cooperative)
         result = rules.Reconciliation(result.title, result.for_cooperative(coop.code))

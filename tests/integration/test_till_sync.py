@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from coopos.db.models import OutboxEvent, Product
+from coopos.db.models import OutboxEvent, Product, Sale
 from coopos.domain.errors import StateError, ValidationError
 from coopos.server import admin as server_admin
 from coopos.server.app import create_app
@@ -210,3 +210,33 @@ def test_cli_enroll_and_sync_over_http(demo_path, live_server, capsys):
     assert [row["receipt_no"] for row in found] == ["T01-000001"]
     assert main([*db_arg, "enroll", url, code]) == 1  # already enrolled: one sentence
     assert "already enrolled" in capsys.readouterr().err
+
+
+def test_server_and_till_reconcile_a_period_the_same_way(demo, users, open_shift, server):
+    """The same command on both sides: a location over days, from the same facts."""
+    from datetime import date
+
+    from coopos.server import consignment as server_consignment
+    from coopos.services import consignment
+
+    db, client = server
+    enrolled(demo, server)
+    sell(demo, users["Fatima"], "SAF-1G", "2")
+    sell(demo, users["Fatima"], "AML-VRAC", "0.750")
+    sync.sync_once(demo, client)
+    with demo.read() as s:
+        day = s.execute(select(func.max(Sale.created_local))).scalar()[:10]
+        mine = consignment.reconciliation(
+            s, None, date.fromisoformat(day), date.fromisoformat(day), "SHOP"
+        )
+    with db.read() as s:
+        theirs = server_consignment.reconciliation(s, None, None, None, "SHOP", day, day)
+
+    def figures(recon):
+        return {
+            r.sku: (r.opening + r.sent, r.sold, r.refunded, r.returned, r.counted, r.variance)
+            for r in recon.rows
+        }
+
+    assert figures(mine) and figures(mine) == figures(theirs)
+    assert figures(mine)["SAF-1G"][1] == 2
