@@ -1,7 +1,8 @@
 """The portal in a real browser: Debian's chromium, headless, driven by Selenium, in a
 phone-sized window (390 x 844).  A cooperative signs in, sees its statement and its sales
 chart, switches to Arabic (the page runs right to left), downloads its statement PDF, and
-checks it with the verify page.  Screenshots go to docs/screenshots/portal-*.png.
+checks it with the verify page.  Screenshots go to docs/screenshots/portal-*.png
+with COOPOS_SCREENSHOTS=1.
 
 Skipped, with the reason, when selenium, chromium or chromedriver is missing
 (``apt-get install chromium chromium-driver``; ``pip install selenium``).
@@ -9,8 +10,10 @@ Skipped, with the reason, when selenium, chromium or chromedriver is missing
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import tempfile
 import threading
 import time
 from decimal import Decimal
@@ -23,7 +26,13 @@ from coopos.server import consignment
 from coopos.server.app import create_app
 from coopos.server.models import new_uuid
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# docs/screenshots is refreshed on purpose (COOPOS_SCREENSHOTS=1); a plain test run
+# writes its pictures to the temp folder and leaves the working tree alone.
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("COOPOS_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "coopos-portal-screenshots"
+)
 PHONE = {"width": 390, "height": 844, "pixelRatio": 2}
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="pip install selenium")
