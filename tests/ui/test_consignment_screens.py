@@ -468,6 +468,8 @@ def test_statement_note_and_reconciliation_files(manager, demo, sold_at_souss, q
         qtbot.waitUntil(written.exists, timeout=15000)
     pool = QThreadPool.globalInstance()
     qtbot.waitUntil(lambda: pool.activeThreadCount() == 0, timeout=15000)
+    # the worker's "done" reaches the window through the event loop: wait for it too
+    qtbot.waitUntil(lambda: label_text(screen, "stmtMessage") != "", timeout=15000)
     assert label_text(screen, "stmtMessage").startswith("Saved to ")
     text = (tmp_path / "releve.csv").read_text(encoding="utf-8-sig")
     assert OIL_100 in text and "51.00" in text
