@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from coopos.db.models import Product, Sale, User
 from coopos.domain import events
@@ -155,7 +155,8 @@ class Checkout:
                 raise NotFoundError(_("This product no longer exists."))
             return self.add_product(product, qty, session=s)
 
-    def add_product(self, product: Product, qty=None, session=None) -> CartLine:
+    def add_product(self, product: Product, qty, session: Session) -> CartLine:
+        """Add a product loaded in ``session`` (its rules are read there too)."""
         self._require(CheckoutState.CART)
         if not product.active:
             raise ValidationError(_("{sku} is archived and cannot be sold.", sku=product.sku))
@@ -192,14 +193,11 @@ class Checkout:
         self._changed()
         return line
 
-    def _commission(self, product: Product, session) -> int:
+    def _commission(self, product: Product, session: Session) -> int:
         """The rate in force when sold: the cooperative's rules (by category, by price
         tier), else its own rate."""
         from coopos.services.consignment import commission_for
 
-        if session is None:
-            with self.ctx.read() as s:
-                return commission_for(s, s.merge(product, load=True), product.price_cents)
         return commission_for(session, product, product.price_cents)
 
     def _name(self, product: Product) -> str:

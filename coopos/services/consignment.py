@@ -43,7 +43,15 @@ from coopos.domain.stock import MovementReason
 from coopos.i18n import _, current_language
 from coopos.services import lookups
 from coopos.services.context import Context
-from coopos.services.inventory import Item, _positive, _resolve, movement_row, write_movements
+from coopos.services.inventory import (
+    Item,
+    count_totals,
+    movement_row,
+    on_hand_by_product,
+    require_positive,
+    resolve_items,
+    write_movements,
+)
 
 ZERO = Decimal("0.000")
 PAYOUT_METHODS = ("cash", "transfer", "cheque")
@@ -248,10 +256,10 @@ def _move(ctx, kind, fair_code, items, other, user_id, note) -> NoteResult:
         if kind == "dispatch":
             _require_open(fair_row)
         stand = _the_stand(s, fair_row)
-        resolved = _resolve(s, items)
+        resolved = resolve_items(s, items)
         if not resolved:
             raise ValidationError(_("The note has no goods on it."))
-        _positive(resolved)
+        require_positive(resolved)
         coop_code = _coop_source(other)
         coop = lookups.cooperative(s, coop_code) if coop_code else None
         if coop is not None:
@@ -365,23 +373,8 @@ def count_fair(
         if fair_row.counted_utc is not None:
             raise StateError(_("The fair {code} was already counted.", code=fair_row.code))
         stand = _the_stand(s, fair_row)
-        totals: dict[int, tuple[Product, Decimal]] = {}
-        for product, qty in _resolve(s, counted):
-            if qty < 0:
-                raise ValidationError(_("A counted quantity cannot be negative."))
-            prev = totals.get(product.id, (product, ZERO))[1]
-            totals[product.id] = (product, prev + qty)
-        on_hand = {
-            pid: from_milli(milli)
-            for pid, milli in s.execute(
-                select(StockMovement.product_id, func.sum(StockMovement.quantity_milli))
-                .where(StockMovement.location_id == stand.id)
-                .group_by(StockMovement.product_id)
-            )
-        }
-        for pid, qty in on_hand.items():
-            if pid not in totals and qty != 0:
-                totals[pid] = (s.get(Product, pid), ZERO)
+        on_hand = on_hand_by_product(s, stand.id)
+        totals = count_totals(s, counted, on_hand, full=True)
         results, rows = [], []
         reference = f"CNT-{fair_row.code}"
         for pid, (product, qty) in sorted(totals.items(), key=lambda kv: kv[1][0].sku):
@@ -448,7 +441,7 @@ def explain_variance(
         s = uow.session
         fair_row = fair(s, fair_code)
         stand = _the_stand(s, fair_row)
-        [(product, qty)] = _resolve(s, [(sku, quantity)])
+        [(product, qty)] = resolve_items(s, [(sku, quantity)])
         if qty <= 0:
             raise ValidationError(_("The quantity must be more than zero."))
         reason = MovementReason.DAMAGED if why == "damaged" else MovementReason.ADJUSTMENT
@@ -555,16 +548,6 @@ def _movements(
     ]
 
 
-def _day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
-    # Periods are in the till's local days; movements are stored in UTC.  Morocco is UTC+1
-    # (with Ramadan back at UTC+0): a boundary off by an hour only moves what happened
-    # around midnight, when shops are closed.
-
-    lo = datetime.combine(start, datetime.min.time()) - timedelta(hours=1) if start else None
-    hi = datetime.combine(end, datetime.min.time()) + timedelta(days=1, hours=-1) if end else None
-    return lo, hi
-
-
 def reconciliation(
     session: Session,
     fair_code: str | None = None,
@@ -597,7 +580,7 @@ def reconciliation(
         result = rules.reconcile(title, items, {loc.code for loc in places}, moves, counts)
     else:
         loc = lookups.location(session, location)
-        lo, hi = _day_bounds(start, end)
+        lo, hi = rules.period_bounds(start, end)
         title = _(
             "{location}, {start} to {end}", location=loc.code, start=start or "…", end=end or "…"
         )

@@ -91,7 +91,8 @@ def write_movements(
     return payloads
 
 
-def _resolve(session: Session, items: Iterable[Item]) -> list[tuple[Product, Decimal]]:
+def resolve_items(session: Session, items: Iterable[Item]) -> list[tuple[Product, Decimal]]:
+    """``(SKU or barcode, quantity)`` pairs as products and quantities; pieces are whole."""
     resolved = []
     for code, qty in items:
         product = lookups.product(session, code)
@@ -104,7 +105,7 @@ def _resolve(session: Session, items: Iterable[Item]) -> list[tuple[Product, Dec
     return resolved
 
 
-def _positive(items: list[tuple[Product, Decimal]]) -> None:
+def require_positive(items: list[tuple[Product, Decimal]]) -> None:
     for product, qty in items:
         if qty <= 0:
             raise ValidationError(
@@ -124,8 +125,8 @@ def receive(
     with ctx.write() as uow:
         s = uow.session
         loc = lookups.location(s, location_code)
-        resolved = _resolve(s, items)
-        _positive(resolved)
+        resolved = resolve_items(s, items)
+        require_positive(resolved)
         rows = [
             movement_row(uow, p, loc, q, MovementReason.RECEIVED, user_id, reference, note)
             for p, q in resolved
@@ -148,8 +149,8 @@ def transfer(
         source, target = lookups.location(s, from_code), lookups.location(s, to_code)
         if source.id == target.id:
             raise ValidationError(_("A transfer needs two different locations."))
-        resolved = _resolve(s, items)
-        _positive(resolved)
+        resolved = resolve_items(s, items)
+        require_positive(resolved)
         reference = reference or f"TR-{uow.next_value('transfer'):06d}"
         rows = []
         for p, q in resolved:
@@ -189,17 +190,8 @@ def count(
     with ctx.write() as uow:
         s = uow.session
         loc = lookups.location(s, location_code)
-        totals: dict[int, tuple[Product, Decimal]] = {}
-        for product, qty in _resolve(s, counted):
-            if qty < 0:
-                raise ValidationError(_("A counted quantity cannot be negative."))
-            prev = totals.get(product.id, (product, ZERO))[1]
-            totals[product.id] = (product, prev + qty)
         on_hand = on_hand_by_product(s, loc.id)
-        if full:
-            for pid, qty in on_hand.items():
-                if pid not in totals and qty != 0:
-                    totals[pid] = (s.get(Product, pid), ZERO)
+        totals = count_totals(s, counted, on_hand, full)
         reference = f"CNT-{uow.next_value('count'):06d}"
         lines, rows = [], []
         for pid, (product, qty) in sorted(totals.items(), key=lambda kv: kv[1][0].sku):
@@ -230,6 +222,24 @@ def count(
         return lines
 
 
+def count_totals(
+    session: Session, counted: Iterable[Item], on_hand: dict[int, Decimal], full: bool
+) -> dict[int, tuple[Product, Decimal]]:
+    """What a count found per product: repeated scans add up; with ``full``, products
+    with stock that were not scanned count as zero."""
+    totals: dict[int, tuple[Product, Decimal]] = {}
+    for product, qty in resolve_items(session, counted):
+        if qty < 0:
+            raise ValidationError(_("A counted quantity cannot be negative."))
+        prev = totals.get(product.id, (product, ZERO))[1]
+        totals[product.id] = (product, prev + qty)
+    if full:
+        for pid, qty in on_hand.items():
+            if pid not in totals and qty != 0:
+                totals[pid] = (session.get(Product, pid), ZERO)
+    return totals
+
+
 ADJUST_REASONS = (
     MovementReason.ADJUSTMENT,
     MovementReason.DAMAGED,
@@ -253,7 +263,7 @@ def adjust(
     with ctx.write() as uow:
         s = uow.session
         loc = lookups.location(s, location_code)
-        [(product, qty)] = _resolve(s, [(code, delta)])
+        [(product, qty)] = resolve_items(s, [(code, delta)])
         if qty == 0:
             raise ValidationError(_("An adjustment of zero changes nothing."))
         if reason is not MovementReason.ADJUSTMENT and qty > 0:
