@@ -50,7 +50,9 @@ class PrintRunner(QObject):
     # -- jobs -----------------------------------------------------------------------------
     def drawer_for_sale(self, receipt_no: str, took_cash: bool) -> None:
         """Open the drawer of a sale that took cash (when the settings say so)."""
-        if queue.after_sale(self.ctx, receipt_no, print_receipt=False, took_cash=took_cash):
+        if queue.after_sale(
+            self.ctx, receipt_no, print_receipt=False, took_cash=took_cash, config=self.config
+        ):
             self.run()
 
     def print_receipt(self, receipt_no: str) -> str:

@@ -46,8 +46,11 @@ class SyncLoop(QObject):
             self.timer.start(IDLE_MS)
 
     def soon(self) -> None:
-        """Something worth sending happened (a sale, a shift closed)."""
-        if self.state.configured and not self._running:
+        """Something worth sending happened (a sale, a shift closed).  A standalone till
+        does nothing here: no query after each sale for a server it does not have."""
+        if not self.state.configured:
+            return
+        if not self._running:
             remaining = self.timer.remainingTime() if self.timer.isActive() else IDLE_MS
             self.timer.start(min(remaining, SOON_MS))
         self.refresh_count()

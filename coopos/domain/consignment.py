@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from coopos.domain.money import Cents, round_cents
@@ -138,6 +138,15 @@ class Payout:
     method: str  # cash, transfer, cheque
     reference: str = ""
     fair: str | None = None
+
+
+def period_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    """Local days (inclusive) as UTC bounds for stock movements, which are stored in UTC.
+    Morocco is UTC+1 (UTC+0 during Ramadan): a bound off by an hour only moves what
+    happened around midnight, when shops are closed."""
+    lo = datetime.combine(start, datetime.min.time()) - timedelta(hours=1) if start else None
+    hi = datetime.combine(end, datetime.min.time()) + timedelta(days=1, hours=-1) if end else None
+    return lo, hi
 
 
 # -- reconciliation -----------------------------------------------------------------------------

@@ -110,10 +110,17 @@ def add(ctx: Context, kind: str, receipt_no: str | None = None) -> int:
         return job.id
 
 
-def after_sale(ctx: Context, receipt_no: str, print_receipt: bool, took_cash: bool) -> list[int]:
+def after_sale(
+    ctx: Context,
+    receipt_no: str,
+    print_receipt: bool,
+    took_cash: bool,
+    config: PrinterConfig | None = None,
+) -> list[int]:
     """The jobs a finished sale needs: the drawer first (the seller gives change while the
-    receipt prints), then the receipt if the customer wants one."""
-    config = PrinterConfig.load(ctx)
+    receipt prints), then the receipt if the customer wants one.  ``config``: the printer
+    settings already loaded (the desktop keeps them), else they are read."""
+    config = config or PrinterConfig.load(ctx)
     jobs = []
     if took_cash and config.drawer_on_cash and config.uri:
         jobs.append(add(ctx, DRAWER, receipt_no))

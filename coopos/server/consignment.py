@@ -324,7 +324,7 @@ def reconciliation(
         if not (location and start and end):
             raise ValidationError(_("Give a fair, or a location with its first and last day."))
         code = location.strip().upper()
-        lo, hi = _utc_bounds(start, end)
+        lo, hi = rules.period_bounds(date.fromisoformat(start), date.fromisoformat(end))
         result = rules.reconcile(
             _("{location}, {start} to {end}", location=code, start=start, end=end),
             items(s, language),
@@ -338,14 +338,6 @@ def reconciliation(
         coop = cooperative(s, cooperative_code)
         result = rules.Reconciliation(result.title, result.for_cooperative(coop.code))
     return result
-
-
-def _utc_bounds(start: str, end: str) -> tuple[datetime, datetime]:
-    """Local days to UTC bounds (Morocco is UTC+1; an hour's error only moves what
-    happened around midnight, when shops are closed), as the till does."""
-    first = datetime.fromisoformat(start) - timedelta(hours=1)
-    last = datetime.fromisoformat(end) + timedelta(days=1, hours=-1)
-    return first, last
 
 
 @dataclass(frozen=True)

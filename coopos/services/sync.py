@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 
 from coopos.db.models import (
     Category,
@@ -387,10 +387,3 @@ def _apply_user(session, data: dict[str, Any]) -> None:
     row.name, row.role, row.pin_hash = data["name"], data["role"], data["pin_hash"]
     row.language = data.get("language")
     row.active = bool(data.get("active", True))
-
-
-def pending_count(ctx: Context) -> int:
-    with ctx.read() as s:
-        return int(
-            s.execute(text("SELECT count(*) FROM outbox WHERE acked_utc IS NULL")).scalar_one()
-        )
