@@ -21,5 +21,17 @@ class PermissionDenied(CooposError):
     """The user's role does not allow the action (a manager is needed)."""
 
 
+class ApprovalRequired(PermissionDenied):
+    """A manager can allow this: ask for their PIN, then retry with the approver.
+
+    ``action`` names what is approved (``"line_discount"``, ``"order_discount"``,
+    ``"price_override"``...), so that a screen or the CLI decides from the error's type and
+    action, never from the words of its (translated) message."""
+
+    def __init__(self, message: str, action: str):
+        super().__init__(message)
+        self.action = action
+
+
 class StateError(CooposError):
     """The action does not fit the current state (no open shift, sale already completed...)."""

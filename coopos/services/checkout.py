@@ -24,7 +24,13 @@ from sqlalchemy.orm import Session, selectinload
 from coopos.db.models import Product, Sale, User
 from coopos.domain import events
 from coopos.domain.catalog import Role, parse_rate_bp, pick_name
-from coopos.domain.errors import NotFoundError, PermissionDenied, StateError, ValidationError
+from coopos.domain.errors import (
+    ApprovalRequired,
+    NotFoundError,
+    PermissionDenied,
+    StateError,
+    ValidationError,
+)
 from coopos.domain.money import Cents, format_amount, percent_of
 from coopos.domain.quantity import ONE, format_quantity, quantity, to_milli
 from coopos.domain.sale import (
@@ -267,7 +273,7 @@ class Checkout:
         line = self.line(line_id)
         if amount < 0 or amount > line.gross:
             raise ValidationError(_("A discount must be between 0 and the line amount."))
-        self._check_discount_limit(amount, line.gross, approver)
+        self._check_discount_limit("line_discount", amount, line.gross, approver)
         line.discount = amount
         self._approved("line_discount", approver, sku=line.sku, amount=format_amount(amount))
         self._limit_order_discount()
@@ -283,7 +289,7 @@ class Checkout:
         """A new unit price for a line: always a manager's decision."""
         self._require(CheckoutState.CART)
         if approver is None:
-            raise PermissionDenied(_("This needs a manager's PIN."))
+            raise ApprovalRequired(_("This needs a manager's PIN."), "price_override")
         if price < 0:
             raise ValidationError(_("A price cannot be negative."))
         line = self.line(line_id)
@@ -304,7 +310,7 @@ class Checkout:
         base = sum(line.net_before_order_discount for line in self.lines)
         if amount < 0 or amount > base:
             raise ValidationError(_("A discount must be between 0 and the total."))
-        self._check_discount_limit(amount, base, approver)
+        self._check_discount_limit("order_discount", amount, base, approver)
         self.order_discount = amount
         self._approved("order_discount", approver, amount=format_amount(amount))
         self._changed()
@@ -313,13 +319,15 @@ class Checkout:
         base = sum(line.net_before_order_discount for line in self.lines)
         self.order_discount = min(self.order_discount, base)
 
-    def _check_discount_limit(self, amount: Cents, base: Cents, approver: Approver | None) -> None:
+    def _check_discount_limit(
+        self, action: str, amount: Cents, base: Cents, approver: Approver | None
+    ) -> None:
         if approver is not None or self.seller_role.is_manager or amount == 0:
             return
         with self.ctx.read() as s:
             limit_bp = int(settings.get(s, "discount.seller_limit_bp"))
         if amount * 10000 > base * limit_bp:
-            raise PermissionDenied(_("A discount this large needs a manager's PIN."))
+            raise ApprovalRequired(_("A discount this large needs a manager's PIN."), action)
 
     def _approved(self, action: str, approver: Approver | None, **details: Any) -> None:
         by = approver.id if approver else self.seller_id

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from coopos.db.models import Product
 from coopos.domain.catalog import pick_name
-from coopos.domain.errors import CooposError
+from coopos.domain.errors import ApprovalRequired, CooposError
 from coopos.i18n import _, current_language
 from coopos.i18n.formats import format_money
 from coopos.printing.receipts import is_receipt_qr
@@ -518,13 +518,11 @@ class SellScreen(QWidget):
         checkout = self.session.checkout
         try:
             checkout.set_line_discount(line.line_id, amount)
-        except CooposError as exc:
-            if "manager" not in exc.message:
-                raise
+        except ApprovalRequired as needed:
             approver = approve(
                 self.session.ctx,
                 self,
-                "line_discount",
+                needed.action,
                 _("A discount this large needs a manager."),
                 self.session,
             )
