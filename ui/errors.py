@@ -22,11 +22,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QWidget
 
 from coopos.config import log_dir
 from coopos.domain.errors import CooposError
-from coopos.i18n import _
+from coopos.i18n import N_, _
 from coopos.logs import log_crash
 
 FAULTS_FILE = "faults.txt"
@@ -35,10 +35,39 @@ _fault_file: TextIO | None = None
 log = logging.getLogger(__name__)
 
 
+# Qt's standard buttons, named by our catalog: Qt ships no Tamazight translation.
+STANDARD_BUTTONS = {
+    "Ok": N_("OK"),
+    "Cancel": N_("Cancel"),
+    "Yes": N_("Yes"),
+    "No": N_("No"),
+    "Close": N_("Close"),
+}
+
+
+def name_standard_buttons(box: QMessageBox | QDialogButtonBox) -> None:
+    """Give a message box's or a button box's standard buttons the catalog's words."""
+    for key, label in STANDARD_BUTTONS.items():
+        button = box.button(getattr(type(box).StandardButton, key))
+        if button is not None:
+            button.setText(_(label))
+
+
 def show_error(parent: QWidget | None, message: str) -> None:
     box = QMessageBox(QMessageBox.Icon.Warning, _("coopos"), message, parent=parent)
     box.setObjectName("errorBox")
+    name_standard_buttons(box)
     box.open() if parent is not None and parent.isVisible() else box.exec()
+
+
+def ask_yes_no(parent: QWidget | None, title: str, question: str) -> bool:
+    """A question answered Yes or No (Escape: No), in the user's language."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, question, parent=parent)
+    box.setObjectName("confirmBox")
+    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    name_standard_buttons(box)
+    return box.exec() == QMessageBox.StandardButton.Yes
 
 
 def crash_message(exc: BaseException) -> str:

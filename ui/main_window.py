@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QStackedWidget,
     QToolButton,
@@ -25,10 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from coopos.domain.sale import PaymentMethod
-from coopos.i18n import N_, _
+from coopos.i18n import N_, _, current_language
 from coopos.i18n.formats import format_money
 from coopos.services import lookups, settings, setup
 from ui import receipts_hook
+from ui.errors import ask_yes_no
 from ui.screens.first_run import FirstRunScreen
 from ui.screens.login import LoginScreen
 from ui.screens.payment import AfterSaleDialog, PaymentDialog
@@ -114,6 +114,7 @@ class Shell(QWidget):
         self.nav_buttons: dict[str, QToolButton] = {}
         self.screens: dict[str, QWidget] = {}
         self.entries = {e.key: e for e in available_screens()}
+        self.language = current_language()  # its texts' language: rebuilt in another
         self.sell = SellScreen(session)
         self.screens["sell"] = self.sell
         self.stack.addWidget(self.sell)
@@ -166,20 +167,22 @@ class MainWindow(QMainWindow):
         self.user_label.setObjectName("userLabel")
         self.shift_label = QLabel()
         self.shift_label.setObjectName("shiftLabel")
-        switch = QPushButton(_("Switch seller"))
-        switch.setObjectName("switchSeller")
-        switch.clicked.connect(self.lock)
-        lock = QPushButton(_("Lock"))
-        lock.setObjectName("lockButton")
-        lock.clicked.connect(self.lock)
+        self.switch_button = QPushButton()
+        self.switch_button.setObjectName("switchSeller")
+        self.switch_button.clicked.connect(self.lock)
+        self.lock_button = QPushButton()
+        self.lock_button.setObjectName("lockButton")
+        self.lock_button.clicked.connect(self.lock)
         self.sync = SyncLoop(session.ctx, self)
+        self.sync_label = SyncLabel(self.sync)
         bar = self.statusBar()
         bar.addWidget(self.user_label)
         bar.addWidget(self.shift_label, 1)
-        bar.addPermanentWidget(SyncLabel(self.sync))
-        bar.addPermanentWidget(switch)
-        bar.addPermanentWidget(lock)
+        bar.addPermanentWidget(self.sync_label)
+        bar.addPermanentWidget(self.switch_button)
+        bar.addPermanentWidget(self.lock_button)
         bar.hide()
+        self.retranslate()
         with session.ctx.read() as s:
             minutes = int(settings.get(s, "idle_lock_minutes") or 0)
         self.idle = IdleWatcher(minutes, self.lock, self)
@@ -203,22 +206,30 @@ class MainWindow(QMainWindow):
     # -- login and locking -----------------------------------------------------------------
     def after_first_run(self, message: str) -> None:
         """Show the login in the language just chosen (and its direction)."""
+        self.show_login(message)
+
+    def show_login(self, message: str = "") -> None:
+        """The PIN pad, in the shop's language and direction: nobody is logged in (the
+        previous user's language would greet the next one)."""
         from ui.app import apply_language
 
         with self.session.ctx.read() as s:
             apply_language(QApplication.instance(), settings.get(s, "language"))
-        old = self.login
-        self.login = LoginScreen(self.session)
-        self.login.logged_in.connect(self.on_login)
-        self.pages.addWidget(self.login)
-        self.pages.removeWidget(old)
-        old.deleteLater()
-        self.login.hint.setText(message)
+        if self.login.language != current_language():
+            old = self.login
+            self.login = LoginScreen(self.session)
+            self.login.logged_in.connect(self.on_login)
+            self.pages.addWidget(self.login)
+            self.pages.removeWidget(old)
+            old.deleteLater()
+        self.retranslate()
+        if message:
+            self.login.hint.setText(message)
         self.pages.setCurrentWidget(self.login)
 
     def on_login(self, user) -> None:
+        self.use_language_of(user)  # first: the cart takes the names of that language
         self.session.login(user)
-        self.use_language_of(user)
         if self.shell is None:
             self.shell = Shell(self.session)
             self.pages.addWidget(self.shell)
@@ -239,20 +250,27 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self, self.ask_open_shift)
 
     def use_language_of(self, user) -> None:
-        """The user's language (else the shop's); the screens are rebuilt if it changes.
-        The sale in progress lives in the session, so it is kept."""
-        from coopos.i18n import current_language
+        """The user's language (else the shop's); the screens are rebuilt if theirs
+        differs.  The sale in progress lives in the session, so it is kept."""
         from ui.app import apply_language
 
         with self.session.ctx.read() as s:
             language = user.language or settings.get(s, "language")
-        if language == current_language():
-            return
-        apply_language(QApplication.instance(), language)
-        if self.shell is not None:
+        if language != current_language():
+            apply_language(QApplication.instance(), language)
+        if self.shell is not None and self.shell.language != current_language():
             old, self.shell = self.shell, None
+            self.printer.changed.disconnect(old.sell.on_print_queue)
             self.pages.removeWidget(old)
             old.deleteLater()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The window's own texts (the status bar) in the current language."""
+        self.switch_button.setText(_("Switch seller"))
+        self.lock_button.setText(_("Lock"))
+        self.sync_label.show_state(self.sync.state)
+        self.refresh_status()
 
     def lock(self) -> None:
         if self.session.user is None:
@@ -262,7 +280,7 @@ class MainWindow(QMainWindow):
                 return  # never lock in the middle of a payment or a count
         self.session.logout()
         self.statusBar().hide()
-        self.pages.setCurrentWidget(self.login)
+        self.show_login()
 
     def on_settings(self) -> None:
         with self.session.ctx.read() as s:
@@ -337,7 +355,7 @@ class MainWindow(QMainWindow):
     def ask_quit_unsent(self, waiting: int) -> bool:
         """Unsent events are safe in the database; the seller may still want to wait for
         the network (e.g. before handing the laptop back)."""
-        answer = QMessageBox.question(
+        return ask_yes_no(
             self,
             _("Not sent yet"),
             _(
@@ -346,7 +364,6 @@ class MainWindow(QMainWindow):
                 n=waiting,
             ),
         )
-        return answer == QMessageBox.StandardButton.Yes
 
 
 __all__ = ["MainWindow"]

@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
+from coopos.domain.catalog import unit_label
 from coopos.i18n import N_, _
 from coopos.i18n.formats import format_money, format_qty
 from coopos.services.checkout import Checkout
@@ -59,7 +60,7 @@ class CartModel(QAbstractTableModel):
                 return f"{line.name} · {line.cooperative_code}"
             if col == 1:
                 qty = format_qty(line.quantity)
-                return f"{qty} {line.unit}" if line.sold_by_weight else qty
+                return f"{qty}\u00a0{unit_label(line.unit)}" if line.sold_by_weight else qty
             if col == 2:
                 return format_money(line.price)
             if col == 3:

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from coopos.db.models import User
 from coopos.domain.catalog import Role
+from coopos.i18n import current_language
 from coopos.services import lookups, settings
 from coopos.services.checkout import Checkout, CheckoutState
 from coopos.services.context import Context
@@ -45,13 +46,17 @@ class AppSession(QObject):
         return self.user is not None and Role(self.user.role).is_manager
 
     def login(self, user: User) -> None:
+        """``user`` takes the till, in the language already applied for them: the cart in
+        progress (or restored) names its products in it."""
         self.user = user
         if self.checkout is None:
             self.checkout = self._restore_cart() or self._new_checkout()
             self._watch(self.checkout)
+            self.checkout.use_language(current_language())
             self.checkout_changed.emit()
         else:
             self.checkout.set_seller(user)
+            self.checkout.use_language(current_language())
         self.user_changed.emit()
 
     def logout(self) -> None:

@@ -37,6 +37,28 @@ class Unit(enum.StrEnum):
         """Sold by weight or volume: the quantity is a decimal typed or read from a scale."""
         return self is not Unit.PIECE
 
+    @property
+    def label(self) -> str:
+        """As shown to people (كغ, ⴽⴳ); the CLI and files keep the English ``value``."""
+        return _(UNIT_LABELS[self])
+
+
+UNIT_LABELS = {
+    Unit.PIECE: N_("piece"),
+    Unit.KG: N_("kg"),
+    Unit.G: N_("g"),
+    Unit.L: N_("l"),
+    Unit.ML: N_("ml"),
+}
+
+
+def unit_label(unit: str) -> str:
+    """A stored unit (``kg``) as shown in the current language; unknown text as it is."""
+    try:
+        return Unit(unit).label
+    except ValueError:
+        return unit
+
 
 class Role(enum.StrEnum):
     SELLER = "seller"
@@ -63,6 +85,15 @@ def pick_name(names: dict[str, str | None], language: str) -> str:
         if names.get(lang):
             return names[lang] or ""
     return ""
+
+
+def sold_name(snapshot: str, names: dict[str, str | None] | None, sku: str, language: str) -> str:
+    """The name to show for a product sold under ``snapshot``: its name in ``language``
+    while the catalog still holds the name that was sold (in any language), else the name
+    that was sold (the product was renamed since, or is gone: ``names`` is None)."""
+    if names is not None and (snapshot in {n for n in names.values() if n} or snapshot == sku):
+        return pick_name(names, language) or snapshot
+    return snapshot
 
 
 def parse_rate_bp(text: str | int | Decimal) -> int:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import gettext
 import os
+import re
+import string
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,12 +98,36 @@ def current_language() -> str:
 def _(message: str, /, **values: object) -> str:
     """Translate ``message`` and fill its ``{name}`` placeholders."""
     text = _active().gettext(message)
-    return text.format(**values) if values else text
+    return fill(text, values) if values else text
 
 
 def ngettext(singular: str, plural: str, n: int, /, **values: object) -> str:
     text = _active().ngettext(singular, plural, n)
-    return text.format(n=n, **values)
+    return fill(text, {"n": n, **values})
+
+
+_formatter = string.Formatter()
+_ENDS_WITH_STOP = re.compile(r"\.[\u200e\u200f\u061c]*$")  # bidi marks may follow it
+
+
+def fill(text: str, values: dict[str, object]) -> str:
+    """``text.format(**values)``, with one rule of typography: a value that ends with an
+    abbreviation's full stop (the Arabic dirham ``د.م.``, ``S.A.``) also ends the
+    sentence, so the message's own full stop right after it is dropped (no ``د.م..``)."""
+    parts: list[str] = []
+    ends_with_stop = False
+    for literal, field, spec, conversion in _formatter.parse(text):
+        if ends_with_stop and literal.startswith(".") and not literal.startswith(".."):
+            literal = literal[1:]
+        parts.append(literal)
+        ends_with_stop = False
+        if field is None:
+            continue
+        value = _formatter.convert_field(_formatter.get_field(field, (), values)[0], conversion)
+        shown = _formatter.format_field(value, spec or "")
+        parts.append(shown)
+        ends_with_stop = bool(_ENDS_WITH_STOP.search(shown))
+    return "".join(parts)
 
 
 def N_(message: str) -> str:

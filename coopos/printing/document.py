@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coopos.db.models import Product, Sale
-from coopos.domain.catalog import pick_name
+from coopos.domain.catalog import sold_name, unit_label
 from coopos.domain.errors import StateError
 from coopos.domain.quantity import from_milli
 from coopos.domain.sale import PaymentMethod
@@ -36,8 +36,6 @@ from coopos.services import settings
 from coopos.services.checkout import load_sale
 
 RTL_LANGUAGES = frozenset({"ar"})
-
-UNIT_LABELS = {"kg": N_("kg"), "g": N_("g"), "l": N_("l"), "ml": N_("ml")}
 
 
 @contextmanager
@@ -213,20 +211,12 @@ def arabic_digits(on: bool) -> Iterator[None]:
         formats.use_arabic_digits(previous)
 
 
-def unit_label(unit: str) -> str:
-    label = UNIT_LABELS.get(unit)
-    return _(label) if label else ""
-
-
 def _line_name(snapshot: str, product: Product | None, language: str) -> str:
     """The product's name in the receipt's language while the catalog still has the name
     that was sold (in any language); after a rename, the name that was sold."""
-    name = snapshot
-    if product is not None:
-        names = product.names
-        if snapshot in {n for n in names.values() if n} or snapshot == product.sku:
-            name = pick_name(names, language) or snapshot
-    return name
+    if product is None:
+        return snapshot
+    return sold_name(snapshot, product.names, product.sku, language)
 
 
 FSI, PDI = "\u2068", "\u2069"  # Unicode "first strong isolate" and its end

@@ -33,6 +33,7 @@ from typing import Protocol
 
 from coopos.domain.errors import CooposError, ValidationError
 from coopos.i18n import _
+from coopos.printing.os_errors import os_reason
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ class _TwoWayPrinter:
         raise NotImplementedError
 
     def _error(self, exc: BaseException) -> PrinterError:
-        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        reason = os_reason(exc)
         return PrinterError(
             _(
                 "The printer {printer} did not take the whole receipt ({error}): check it "
@@ -186,7 +187,7 @@ class FilePrinter:
                 _(
                     "The receipt could not be written to {path} ({error}).",
                     path=self.path,
-                    error=exc.strerror or exc,
+                    error=os_reason(exc),
                 )
             ) from exc
 
@@ -246,7 +247,7 @@ class NetworkPrinter(_TwoWayPrinter):
                     "Cannot reach the printer at {address} ({error}): check that it is on "
                     "and on the network.",
                     address=f"{self.host}:{self.port}",
-                    error=getattr(exc, "strerror", None) or exc,
+                    error=os_reason(exc),
                 )
             ) from exc
         return _SocketConnection(sock, self.linger)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from coopos.db.models import Product, Sale, User
 from coopos.domain import events
-from coopos.domain.catalog import Role, parse_rate_bp, pick_name
+from coopos.domain.catalog import Role, parse_rate_bp, pick_name, sold_name
 from coopos.domain.errors import (
     ApprovalRequired,
     NotFoundError,
@@ -128,6 +128,22 @@ class Checkout:
         """Quick switch of seller: the sale in progress goes on under the new seller."""
         self.seller_id, self.seller_name, self.seller_role = user.id, user.name, Role(user.role)
         self.seller_uuid = user.uuid
+
+    def use_language(self, language: str) -> None:
+        """Name the cart's products in ``language`` (a seller with another language took
+        over, or a cart came back after a restart).  A completed sale keeps the names it
+        showed; receipts show them in their own language by the same rule."""
+        self.language = language
+        if not self.lines:
+            return
+        ids = {line.product_id for line in self.lines}
+        with self.ctx.read() as s:
+            found = s.execute(select(Product).where(Product.id.in_(ids))).scalars()
+            catalog = {p.id: (p.names, p.sku) for p in found}
+        for line in self.lines:
+            names, sku = catalog.get(line.product_id, (None, line.sku))
+            line.name = sold_name(line.name, names, sku, language)
+        self._changed()
 
     # -- observers ------------------------------------------------------------------------
     def on_change(self, listener: Listener) -> None:

@@ -13,8 +13,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from coopos.db.models import Sale, SaleLine, User
+from coopos.db.models import Product, Sale, SaleLine, User
 from coopos.domain import events
+from coopos.domain.catalog import sold_name
 from coopos.domain.errors import StateError, ValidationError
 from coopos.domain.money import Cents
 from coopos.domain.quantity import ZERO, from_milli, quantity, to_milli
@@ -50,7 +51,9 @@ class RefundableLine:
         return refundable_quantity(self.sold, self.refunded)
 
 
-def refundable_lines(session, sale: Sale) -> list[RefundableLine]:
+def refundable_lines(session, sale: Sale, language: str | None = None) -> list[RefundableLine]:
+    """What is left to refund of each line of ``sale``.  With ``language``, the names are
+    shown in it as receipts show them (``sold_name``); without, as they were sold."""
     done = dict.fromkeys([ln.id for ln in sale.lines], (0, 0))
     rows = session.execute(
         select(
@@ -63,12 +66,17 @@ def refundable_lines(session, sale: Sale) -> list[RefundableLine]:
     )
     for line_id, qty, net in rows:
         done[line_id] = (-qty, -net)
+    names = {}
+    if language is not None:
+        ids = {ln.product_id for ln in sale.lines}
+        found = session.execute(select(Product).where(Product.id.in_(ids))).scalars()
+        names = {p.id: p.names for p in found}
     return [
         RefundableLine(
             ln.id,
             ln.line_no,
             ln.sku,
-            ln.name,
+            sold_name(ln.name, names.get(ln.product_id), ln.sku, language) if language else ln.name,
             ln.unit,
             from_milli(ln.quantity_milli),
             from_milli(done[ln.id][0]),

@@ -124,6 +124,11 @@ class Seller:
     def focus() -> QWidget | None:
         return focused()
 
+    def front(self) -> QWidget | None:
+        """The window in front; after a dialog closed, the one behind it gets the keyboard
+        back first, as under a window manager."""
+        return front_window() or self._reactivate()
+
     # -- acting --------------------------------------------------------------------------------
     def do(self, *steps, timeout_ms: int = 15000) -> None:
         """Run the steps in order; returns when all ran and no dialog they opened is left."""

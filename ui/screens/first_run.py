@@ -3,8 +3,9 @@ admin's PIN — or load the demo shop."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from coopos.domain.errors import CooposError, ValidationError
 from coopos.domain.security import check_pin_format
-from coopos.i18n import _, set_language
+from coopos.i18n import N_, _, current_language
 from coopos.services import setup
 from coopos.services.context import Context
 from ui.theme import set_role
@@ -25,7 +26,27 @@ from ui.theme import set_role
 LANGUAGES = [("ar", "العربية"), ("fr", "Français"), ("zgh", "ⵜⴰⵎⴰⵣⵉⵖⵜ"), ("en", "English")]
 
 
+FIELDS = [
+    ("shop.name", N_("Shop name")),
+    ("shop.address", N_("Address")),
+    ("shop.phone", N_("Phone")),
+    ("shop.ice", N_("ICE")),
+    ("shop.if", N_("IF (tax id)")),
+    ("shop.tp", N_("TP (patente)")),
+    ("shop.odco", N_("ODCO number")),
+]
+
+LABELS = [
+    N_("Language"),
+    *(label for _key, label in FIELDS),
+    N_("Admin PIN (4 to 8 digits)"),
+    N_("Admin PIN again"),
+]
+
+
 class FirstRunScreen(QWidget):
+    """Choosing a language switches the wizard to it at once (texts and direction)."""
+
     finished = Signal(str)  # a message to show on the login screen
 
     def __init__(self, ctx: Context, parent=None):
@@ -37,58 +58,77 @@ class FirstRunScreen(QWidget):
         column = QVBoxLayout()
         outer.addLayout(column, 3)
         outer.addStretch(1)
-        column.addWidget(set_role(QLabel(_("Welcome to coopos")), "title"))
-        column.addWidget(
-            set_role(
-                QLabel(_("Set up this till once; everything can be changed later in Settings.")),
-                "muted",
-            )
-        )
-        form = QFormLayout()
+        self.title = set_role(QLabel(), "title")
+        column.addWidget(self.title)
+        self.intro = set_role(QLabel(), "muted")
+        column.addWidget(self.intro)
+        self.form = QFormLayout()
         self.language = QComboBox()
         self.language.setObjectName("languageChoice")
         for code, name in LANGUAGES:
             self.language.addItem(name, code)
-        self.language.setCurrentIndex(1)
-        form.addRow(_("Language"), self.language)
+        self.language.setCurrentIndex(self.language.findData(current_language()))
+        if self.language.currentIndex() < 0:
+            self.language.setCurrentIndex(1)
+        self.language.currentIndexChanged.connect(self.on_language)
+        self.labels: list[QLabel] = []  # the form's labels, in the order of LABELS
+        self.form.addRow(self._label(), self.language)
         self.fields: dict[str, QLineEdit] = {}
-        for key, label in [
-            ("shop.name", _("Shop name")),
-            ("shop.address", _("Address")),
-            ("shop.phone", _("Phone")),
-            ("shop.ice", _("ICE")),
-            ("shop.if", _("IF (tax id)")),
-            ("shop.tp", _("TP (patente)")),
-            ("shop.odco", _("ODCO number")),
-        ]:
+        for key, _label in FIELDS:
             field = QLineEdit()
             field.setObjectName(key.replace(".", "_"))
             self.fields[key] = field
-            form.addRow(label, field)
+            self.form.addRow(self._label(), field)
         self.pin = QLineEdit()
         self.pin.setObjectName("adminPin")
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin2 = QLineEdit()
         self.pin2.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin2.setObjectName("adminPin2")
-        form.addRow(_("Admin PIN (4 to 8 digits)"), self.pin)
-        form.addRow(_("Admin PIN again"), self.pin2)
-        column.addLayout(form)
+        for field in (self.pin, self.pin2, self.fields["shop.phone"], self.fields["shop.ice"]):
+            field.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # digits
+        self.form.addRow(self._label(), self.pin)
+        self.form.addRow(self._label(), self.pin2)
+        column.addLayout(self.form)
         self.error = set_role(QLabel(), "error")
         self.error.hide()
         column.addWidget(self.error)
         buttons = QHBoxLayout()
-        demo = QPushButton(_("Load the demo shop"))
-        demo.setObjectName("loadDemo")
-        demo.clicked.connect(self.load_demo)
-        create = set_role(QPushButton(_("Create my shop")), "primary")
-        create.setObjectName("createShop")
-        create.clicked.connect(self.create)
-        buttons.addWidget(demo)
+        self.demo = QPushButton()
+        self.demo.setObjectName("loadDemo")
+        self.demo.clicked.connect(self.load_demo)
+        self.create_button = set_role(QPushButton(), "primary")
+        self.create_button.setObjectName("createShop")
+        self.create_button.clicked.connect(self.create)
+        buttons.addWidget(self.demo)
         buttons.addStretch(1)
-        buttons.addWidget(create)
+        buttons.addWidget(self.create_button)
         column.addLayout(buttons)
         column.addStretch(1)
+        self.retranslate()
+
+    def _label(self) -> QLabel:
+        self.labels.append(QLabel())
+        return self.labels[-1]
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.language.setFocus()  # the first choice, also from the keyboard
+
+    def on_language(self) -> None:
+        from ui.app import apply_language
+
+        apply_language(QApplication.instance(), self._language())
+        self.error.hide()  # it was said in the other language
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.title.setText(_("Welcome to coopos"))
+        self.intro.setText(_("Set up this till once; everything can be changed later in Settings."))
+        for widget, label in zip(self.labels, LABELS, strict=True):
+            widget.setText(_(label))
+        self.demo.setText(_("Load the demo shop"))
+        self.create_button.setText(_("Create my shop"))
 
     def _language(self) -> str:
         return self.language.currentData()
@@ -110,7 +150,6 @@ class FirstRunScreen(QWidget):
             self.error.setText(exc.message)
             self.error.show()
             return
-        set_language(self._language())
         self.finished.emit(_("Your shop is ready. Log in as Admin with your PIN."))
 
     def load_demo(self) -> None:
@@ -120,7 +159,6 @@ class FirstRunScreen(QWidget):
             self.error.setText(exc.message)
             self.error.show()
             return
-        set_language(self._language())
         self.finished.emit(
             _(
                 "Demo shop loaded. PINs: Admin {admin}, Fatima (seller) {seller}, "

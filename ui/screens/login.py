@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QToolButton, QVB
 
 from coopos.db.models import User
 from coopos.domain.errors import CooposError
-from coopos.i18n import _
+from coopos.i18n import _, current_language
 from coopos.services import settings, users
 from ui.session import AppSession
 from ui.theme import set_role
@@ -21,6 +21,7 @@ class LoginScreen(QWidget):
     def __init__(self, session: AppSession, parent=None):
         super().__init__(parent)
         self.session = session
+        self.language = current_language()  # its texts' language
         self.setObjectName("loginScreen")
         outer = QHBoxLayout(self)
         outer.addStretch(1)

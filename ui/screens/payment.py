@@ -64,6 +64,7 @@ class PaymentDialog(QDialog):
         typed = QHBoxLayout()
         self.tendered = QLineEdit()
         self.tendered.setObjectName("cashTendered")
+        self.tendered.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # an amount
         self.tendered.setPlaceholderText(_("Cash given by the customer"))
         self.tendered.returnPressed.connect(self.add_typed_cash)
         typed.addWidget(self.tendered, 1)

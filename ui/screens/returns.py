@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from coopos.domain.errors import CooposError
 from coopos.domain.quantity import ZERO, quantity
 from coopos.domain.sale import PaymentMethod
-from coopos.i18n import _
+from coopos.i18n import _, current_language
 from coopos.i18n.formats import format_money, format_qty
 from coopos.printing.receipts import is_receipt_qr, receipt_from_qr
 from coopos.services import refunds
@@ -46,6 +46,7 @@ class ReturnsDialog(QDialog):
         row = QHBoxLayout()
         self.receipt = QLineEdit(receipt)
         self.receipt.setObjectName("receiptInput")
+        self.receipt.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # a code
         self.receipt.setPlaceholderText(_("Receipt number, e.g. T01-000123 (scan or type)"))
         self.receipt.returnPressed.connect(self.load)
         row.addWidget(self.receipt, 1)
@@ -117,7 +118,7 @@ class ReturnsDialog(QDialog):
                     raise CooposError(
                         _("{receipt} is a refund: it cannot be refunded.", receipt=sale.receipt_no)
                     )
-                self.lines = refunds.refundable_lines(s, sale)
+                self.lines = refunds.refundable_lines(s, sale, current_language())
                 self.receipt_no = sale.receipt_no
                 self.info.setText(
                     _(

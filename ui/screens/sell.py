@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -29,14 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from coopos.db.models import Product
-from coopos.domain.catalog import pick_name
+from coopos.domain.catalog import pick_name, unit_label
 from coopos.domain.errors import ApprovalRequired, CooposError
-from coopos.i18n import _, current_language
+from coopos.i18n import _, current_language, ngettext
 from coopos.i18n.formats import format_money
 from coopos.printing.receipts import is_receipt_qr
 from coopos.services import catalog, lookups, products
 from coopos.services.checkout import CheckoutState
-from ui.errors import crash_message, guarded
+from ui.errors import ask_yes_no, crash_message, guarded
 from ui.models import CartModel
 from ui.session import AppSession
 from ui.theme import set_role
@@ -426,7 +425,7 @@ class SellScreen(QWidget):
             qty = ask_value(
                 self,
                 _("Weight"),
-                _("{name}: weight or volume in {unit}", name=name, unit=unit),
+                _("{name}: weight or volume in {unit}", name=name, unit=unit_label(unit)),
                 "quantity",
             )
             if qty is None:
@@ -450,7 +449,7 @@ class SellScreen(QWidget):
             parts.insert(0, _("Discounts: {amount}", amount=format_money(totals.discounts)))
         self.vat_label.setText("   ·   ".join(parts))
         count = sum(1 for _line in checkout.lines)
-        self.count_label.setText(_("{n} lines", n=count) if count else "")
+        self.count_label.setText(ngettext("{n} line", "{n} lines", count) if count else "")
         has_lines = bool(checkout.lines)
         self.pay.setEnabled(has_lines)
         for key in ("minus", "plus", "qty", "discount", "price", "remove", "void"):
@@ -494,7 +493,7 @@ class SellScreen(QWidget):
         prompt = (
             _("{name}: quantity", name=line.name)
             if not line.sold_by_weight
-            else _("{name}: weight or volume in {unit}", name=line.name, unit=line.unit)
+            else _("{name}: weight or volume in {unit}", name=line.name, unit=unit_label(line.unit))
         )
         qty = ask_value(self, _("Quantity"), prompt, "quantity", str(line.quantity.normalize()))
         if qty is not None:
@@ -571,10 +570,7 @@ class SellScreen(QWidget):
         checkout = self.session.checkout
         if not checkout.lines:
             return
-        answer = QMessageBox.question(
-            self, _("Cancel sale"), _("Cancel this sale and empty the cart?")
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        if not ask_yes_no(self, _("Cancel sale"), _("Cancel this sale and empty the cart?")):
             return
         checkout.void(reason="cancelled at the till")
         self.session.next_sale()

@@ -306,8 +306,15 @@ class ShiftsScreen(QWidget):
 def ask_text(parent, title: str, prompt: str) -> str | None:
     from PySide6.QtWidgets import QInputDialog
 
-    text, ok = QInputDialog.getText(parent, title, prompt)
-    return text.strip() if ok and text.strip() else None
+    dialog = QInputDialog(parent)
+    dialog.setObjectName("textDialog")
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(prompt)
+    dialog.setOkButtonText(_("OK"))  # Qt's own words are English in Tamazight
+    dialog.setCancelButtonText(_("Cancel"))
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return dialog.textValue().strip() or None
 
 
 __all__ = ["CloseShiftDialog", "ReportView", "ShiftsScreen", "open_shift_dialog"]

@@ -26,20 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coopos.domain.catalog import Unit, format_rate_bp
+from coopos.domain.catalog import format_rate_bp, unit_label  # noqa: F401 (the screens use it)
 from coopos.i18n import N_, _
 from coopos.i18n.formats import format_qty
 from coopos.services.reports import Column, Table
 from ui.models import RIGHT, TableModel
 from ui.theme import DANGER, set_role
 
-UNIT_LABELS = {
-    Unit.PIECE: N_("piece"),
-    Unit.KG: N_("kg"),
-    Unit.G: N_("g"),
-    Unit.L: N_("l"),
-    Unit.ML: N_("ml"),
-}
 TONES = {"muted": "#64748b", "danger": DANGER, "good": "#15803d"}
 LANGUAGE_NAMES = {
     "ar": N_("Name in Arabic"),
@@ -48,13 +41,6 @@ LANGUAGE_NAMES = {
     "zgh": N_("Name in Tamazight"),
 }
 CATALOG_FILES = N_("Catalog files (*.csv *.xlsx)")
-
-
-def unit_label(unit: str) -> str:
-    try:
-        return _(UNIT_LABELS[Unit(unit)])
-    except ValueError:
-        return unit
 
 
 def ltr(text: str) -> str:

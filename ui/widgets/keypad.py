@@ -20,15 +20,18 @@ from coopos.domain.errors import CooposError
 from coopos.domain.money import Cents, parse_amount
 from coopos.domain.quantity import quantity
 from coopos.i18n import _
+from ui.errors import name_standard_buttons
 from ui.theme import set_role
 
 
 class Keypad(QWidget):
-    """Digits in the usual phone layout; keys insert into ``target``."""
+    """Digits in the usual phone layout; keys insert into ``target``.  7-8-9 stay left to
+    right in Arabic too, as on Arabic phones and calculators."""
 
     def __init__(self, target: QLineEdit, decimal: bool = False, parent=None):
         super().__init__(parent)
         self.target = target
+        self.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         grid = QGridLayout(self)
         grid.setSpacing(6)
         keys = ["7", "8", "9", "4", "5", "6", "1", "2", "3", "," if decimal else "", "0", "⌫"]
@@ -59,6 +62,7 @@ class PinPad(QWidget):
         layout = QVBoxLayout(self)
         self.field = QLineEdit()
         self.field.setObjectName("pinInput")
+        self.field.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         self.field.setEchoMode(QLineEdit.EchoMode.Password)
         self.field.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.field.setPlaceholderText(_("PIN"))
@@ -91,11 +95,13 @@ class ValueDialog(QDialog):
         super().__init__(parent)
         self.kind = kind
         self.value: Cents | Decimal | None = None
+        self.setObjectName("valueDialog")
         self.setWindowTitle(title)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(prompt))
         self.field = QLineEdit(initial)
         self.field.setObjectName("valueInput")
+        self.field.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # "1,250" not ",1250"
         self.field.selectAll()
         layout.addWidget(self.field)
         layout.addWidget(Keypad(self.field, decimal=True))
@@ -105,6 +111,7 @@ class ValueDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
+        name_standard_buttons(buttons)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
