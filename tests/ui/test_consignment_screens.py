@@ -90,7 +90,7 @@ def foreground(table, key: str, value: str, column: str) -> QColor | None:
 
 def wait_loaded(qtbot, screen) -> None:
     """Until the screen's worker thread has reported."""
-    qtbot.waitUntil(lambda: not screen.loading, timeout=5000)
+    qtbot.waitUntil(lambda: not screen.loading, timeout=30000)  # a loaded CI machine
 
 
 def on_hand(demo, sku: str, location: str) -> Decimal:
