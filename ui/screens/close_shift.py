@@ -45,6 +45,7 @@ class CloseShiftDialog(QDialog):
         self.revealed = not self.blind
         self.setObjectName("closeShiftDialog")
         self.setWindowTitle(_("Close the shift"))
+        self.setMinimumWidth(560)  # the terminal totals' hints stay readable
         self.expected = shifts.x_report(ctx)  # reads only
         layout = QVBoxLayout(self)
         layout.addWidget(set_role(QLabel(_("Count the cash in the drawer")), "title"))
