@@ -17,7 +17,7 @@ from coopos import __version__
 from coopos.cli.base import EXIT_CRASH, EXIT_USER, db_path
 from coopos.domain.errors import CooposError
 from coopos.i18n import current_language, set_language
-from coopos.i18n.formats import use_arabic_digits
+from coopos.i18n.formats import use_arabic_digits, use_time_zone
 from coopos.logs import setup_logging
 from coopos.resources import icon_path, is_frozen
 from coopos.services import settings
@@ -123,6 +123,7 @@ def _run(app: QApplication, args: argparse.Namespace, fault_report) -> int:
     with ctx.read() as s:
         apply_language(app, getattr(args, "lang", None) or settings.get(s, "language"))
         use_arabic_digits(bool(settings.get(s, "arabic_digits")))
+        use_time_zone(settings.get(s, "shop.time_zone"))
     session = AppSession(ctx)
     window = MainWindow(session)
     window.setWindowTitle(f"coopos {__version__}")  # the installed version, for support

@@ -283,8 +283,11 @@ class MainWindow(QMainWindow):
         self.show_login()
 
     def on_settings(self) -> None:
+        from coopos.i18n.formats import use_time_zone
+
         with self.session.ctx.read() as s:
             self.idle.set_timeout(int(settings.get(s, "idle_lock_minutes") or 0))
+            use_time_zone(settings.get(s, "shop.time_zone"))
         problem = self.printer.configure()
         if problem and self.shell is not None:
             self.shell.sell.say(problem, error=True)

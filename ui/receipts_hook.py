@@ -68,6 +68,18 @@ class PrintRunner(QObject):
         self.run()
         return _("Printing receipt {receipt}…", receipt=receipt_no)
 
+    def print_shift_report(self, shift_id: int, title: str) -> str:
+        """Queue a shift's X or Z report (``title`` names it in the sentence said now)."""
+        queue.add(self.ctx, queue.SHIFT, shift_id=shift_id)
+        if not self.has_printer:
+            self.refresh()
+            return _(
+                "No receipt printer is set up yet: {report} waits in the print queue.",
+                report=title,
+            )
+        self.run()
+        return _("Printing: {report}…", report=title)
+
     def open_drawer(self) -> str:
         if not self.has_printer:
             return _("Recorded. No printer is set up to open the drawer: open it by hand.")

@@ -93,6 +93,7 @@ def render(language: str, out: Path) -> None:
         dialog.add("cash", 50000)
         grab(dialog, out / f"payment-{language}.png")
         dialog.reject()
+        report_shot(window, out, language)
         # A receipt the printer did not take: the sell screen's button and its dialog.
         from coopos.printing import queue
         from ui.screens.print_queue import PrintQueueDialog
@@ -122,6 +123,18 @@ def render(language: str, out: Path) -> None:
         ctx.close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def report_shot(window, out: Path, language: str) -> None:
+    """The X report of the demo's open shift (a Z report is laid out the same)."""
+    from coopos.services import shifts
+    from ui.screens.shift_report import ReportView
+
+    dialog = ReportView(shifts.x_report(window.session.ctx), window)
+    dialog.resize(1100, 700)
+    dialog.show()
+    grab(dialog, out / f"x-report-{language}.png")
+    dialog.reject()
 
 
 def wait_for(screen: QWidget) -> None:

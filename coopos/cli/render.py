@@ -5,15 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from dataclasses import asdict
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from coopos.domain.money import format_amount
 from coopos.domain.quantity import format_quantity
-from coopos.domain.sale import PaymentMethod
-from coopos.i18n import N_, _
+from coopos.i18n import _
 from coopos.services.reports import Column, Table
+from coopos.services.shift_document import ShiftDocument, build_document
 from coopos.services.shifts import ShiftReport
 
 
@@ -96,25 +98,44 @@ def text_table(title: str, cols: list[Column], rows: list[dict], totals: dict | 
     return "\n".join(out)
 
 
-def shift_report_dict(report: ShiftReport) -> dict[str, Any]:
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):  # stored naive in UTC: said so
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def shift_report_dict(report: ShiftReport, hide_expected: bool = False) -> dict[str, Any]:
+    """The report's raw figures; ``hide_expected`` (a blind count not entered yet) leaves
+    the expected cash out."""
+    hide = hide_expected and not report.is_closed
     data = asdict(report)
     data["by_method"] = [
         {
             "method": m.method,
-            "expected": m.expected,
+            "sales": m.sales,
+            "refunds": m.refunds,
+            "expected": None if hide and m.method == "cash" else m.expected,
             "counted": m.counted,
             "difference": m.difference,
         }
         for m in report.by_method
     ]
-    data["expected_cash"] = report.expected_cash
+    data["expected_cash"] = None if hide else report.expected_cash
     data["counted_cash"] = report.counted_cash
+    data["average_sale"] = report.average_sale
+    if hide:
+        data["by_method"] = [m for m in data["by_method"] if m["method"] != "cash"]
     return data
 
 
-def render_shift_report(report: ShiftReport, fmt: str = "text") -> str:
+def render_shift_report(report: ShiftReport, fmt: str = "text", hide_expected: bool = False) -> str:
     if fmt == "json":
-        return json.dumps(shift_report_dict(report), ensure_ascii=False, indent=2)
+        return json.dumps(
+            shift_report_dict(report, hide_expected),
+            ensure_ascii=False,
+            indent=2,
+            default=_json_default,
+        )
     if fmt == "csv":
         out = io.StringIO()
         w = csv.writer(out, lineterminator="\n")
@@ -132,95 +153,48 @@ def render_shift_report(report: ShiftReport, fmt: str = "text") -> str:
             "cash_out",
         ):
             w.writerow(["summary", key, getattr(report, key), "", ""])
+        hide = hide_expected and not report.is_closed
         for m in report.by_method:
-            w.writerow(["method", m.method, m.expected, m.counted, m.difference])
+            if not (hide and m.method == "cash"):
+                w.writerow(["method", m.method, m.expected, m.counted, m.difference])
         for c in report.by_cooperative:
             w.writerow(["cooperative", c["code"], c["net"], c["commission"], c["payable"]])
         for v in report.by_vat:
             w.writerow(["vat", v["rate"], v["gross"], v["vat"], v["net"]])
         return out.getvalue().rstrip("\n")
-    return shift_report_text(report)
+    return document_text(build_document(report, hide_expected=hide_expected))
 
 
-def shift_report_text(r: ShiftReport) -> str:
-    money = format_amount
-    if r.kind == "Z":
-        title = _("Z report no. {number}", number=r.z_number)
-    else:
-        title = _("X report (shift still open)")
-    lines = [title, "=" * len(title)]
-    lines.append(
-        _(
-            "Shift {id} at {location}, opened {opened} by {user}",
-            id=r.shift_id,
-            location=r.location,
-            opened=r.opened_local,
-            user=r.opened_by,
-        )
-    )
-    if r.closed_local:
-        lines.append(_("Closed {closed} by {user}", closed=r.closed_local, user=r.closed_by))
-    lines.append("")
-    pairs = [
-        (_("Sales"), str(r.sales_count)),
-        (_("Gross sales"), money(r.gross)),
-        (_("Discounts"), money(-r.discounts)),
-        (_("Sales after discounts"), money(r.sales_total)),
-        (_("Refunds ({n})", n=r.refunds_count), money(r.refunds_total)),
-        (_("Net total"), money(r.net_total)),
-    ]
-    lines += _pairs(pairs)
-    lines += ["", _("By payment method")]
-    cols = [
-        Column("method", N_("Method")),
-        Column("expected", N_("Expected"), "money"),
-        Column("counted", N_("Counted"), "money"),
-        Column("difference", N_("Difference"), "money"),
-    ]
-    labels = {m.value: m.label for m in PaymentMethod}
-    rows = [
-        {
-            "method": labels.get(m.method, m.method),
-            "expected": m.expected,
-            "counted": m.counted,
-            "difference": m.difference,
-        }
-        for m in r.by_method
-    ]
-    lines.append(text_table("", cols, rows))
-    cash = [
-        (_("Cash float"), money(r.float_cents)),
-        (_("Cash in"), money(r.cash_in)),
-        (_("Cash out"), money(r.cash_out)),
-        (_("Expected cash"), money(r.expected_cash)),
-    ]
-    diff = None
-    if r.counted_cash is not None:
-        diff = r.counted_cash - r.expected_cash
-        cash += [(_("Counted cash"), money(r.counted_cash)), (_("Cash difference"), money(diff))]
-    lines += _pairs(cash)
-    if diff:
-        lines.append(_("The cash count differs from what was expected."))
-    lines += ["", _("By cooperative")]
-    cols = [
-        Column("code", N_("Cooperative")),
-        Column("net", N_("Net sales"), "money"),
-        Column("commission", N_("Commission"), "money"),
-        Column("payable", N_("Due to cooperative"), "money"),
-    ]
-    lines.append(text_table("", cols, r.by_cooperative))
-    lines += ["", _("By VAT rate")]
-    cols = [
-        Column("rate", N_("VAT %")),
-        Column("gross", N_("Incl. VAT"), "money"),
-        Column("net", N_("Excl. VAT"), "money"),
-        Column("vat", N_("VAT"), "money"),
-    ]
-    lines.append(text_table("", cols, r.by_vat))
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal: marks such as RLM take none."""
+    return sum(1 for ch in text if unicodedata.category(ch) not in ("Cf", "Mn"))
+
+
+def _pad(text: str, width: int, end: bool) -> str:
+    room = " " * max(0, width - _width(text))
+    return room + text if end else text + room
+
+
+def document_text(doc: ShiftDocument) -> str:
+    """The report for a terminal: each section as aligned columns."""
+    lines = [doc.shop] if doc.shop else []
+    lines += [doc.title, "=" * _width(doc.title), doc.banner]
+    for section in doc.sections:
+        lines += ["", section.title, "-" * _width(section.title)]
+        rows = [row.cells for row in section.rows]
+        table = rows if section.pairs else [section.headers, *rows]
+        widths = [max(_width(r[i]) for r in table) for i in range(len(table[0]))]
+        for cells in table:
+            parts = [
+                _pad(text, width, end)
+                for text, width, end in zip(cells, widths, section.numeric, strict=True)
+            ]
+            lines.append("  ".join(parts).rstrip())
+        if section.note:
+            lines.append(section.note)
+    lines += ["", doc.footer]
     return "\n".join(lines)
 
 
-def _pairs(pairs: list[tuple[str, str]]) -> list[str]:
-    width = max(len(k) for k, _v in pairs)
-    vwidth = max(len(v) for _k, v in pairs)
-    return [f"{k.ljust(width)}  {v.rjust(vwidth)}" for k, v in pairs]
+def shift_report_text(report: ShiftReport, hide_expected: bool = False) -> str:
+    return document_text(build_document(report, hide_expected=hide_expected))

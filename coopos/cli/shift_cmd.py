@@ -1,8 +1,13 @@
-"""``coopos shift open|cash|x|close|z``."""
+"""``coopos shift open|cash|drawer|x|close|z|settings``.
+
+The shop's rules for closing apply here as in the app: with ``shift.blind_count`` the
+expected cash is not shown before the count (``shift x`` hides it unless a manager's PIN
+is given); without ``shift.sellers_may_close`` a seller's close needs a manager's PIN."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from coopos.cli.base import add_format, ask_pin, open_context, split_pair
 from coopos.cli.render import render_shift_report
@@ -36,7 +41,10 @@ def register(sub, common) -> None:
     s.add_argument("--pin", help=_("a manager's PIN"))
     s.set_defaults(func=cmd_drawer)
 
-    s = ssub.add_parser("x", parents=[common], help=_("X report of the open shift"))
+    s = ssub.add_parser(
+        "x", parents=[common], help=_("X report of the open shift (closes nothing)")
+    )
+    s.add_argument("--pin", help=_("a manager's PIN: shows the expected cash of a blind count"))
     add_format(s)
     s.set_defaults(func=cmd_x)
 
@@ -55,6 +63,7 @@ def register(sub, common) -> None:
         help=_("terminal total for card, mobile...; default: as expected"),
     )
     s.add_argument("--user", default="Admin", metavar="NAME")
+    s.add_argument("--pin", help=_("a manager's PIN, when sellers may not close alone"))
     add_format(s)
     s.set_defaults(func=cmd_close)
 
@@ -62,6 +71,19 @@ def register(sub, common) -> None:
     s.add_argument("--number", type=int, help=_("default: the last one"))
     add_format(s)
     s.set_defaults(func=cmd_z)
+
+    s = ssub.add_parser(
+        "settings",
+        parents=[common],
+        help=_("show or change the closing rules and the shop's time zone"),
+    )
+    s.add_argument("--blind-count", choices=["on", "off"], help=_("hide the expected cash"))
+    s.add_argument(
+        "--sellers-may-close", choices=["on", "off"], help=_("sellers close without a manager")
+    )
+    s.add_argument("--time-zone", metavar="ZONE", help=_("e.g. Africa/Casablanca"))
+    s.add_argument("--pin", help=_("a manager's PIN (to change them)"))
+    s.set_defaults(func=cmd_settings)
 
 
 def _user(ctx, name: str):
@@ -114,8 +136,13 @@ def cmd_drawer(args: argparse.Namespace) -> int:
 
 
 def cmd_x(args: argparse.Namespace) -> int:
+    """Reads only: an X report never closes or numbers anything."""
     ctx = open_context(args)
-    print(render_shift_report(shifts.x_report(ctx), args.format))
+    viewer = None
+    if args.pin:
+        viewer = users.require_manager(ctx, ask_pin(args, _("Manager PIN")), "x_report").id
+    hide = shifts.hides_expected_cash(ctx, viewer)
+    print(render_shift_report(shifts.x_report(ctx), args.format, hide_expected=hide))
     return 0
 
 
@@ -149,11 +176,26 @@ def cmd_close(args: argparse.Namespace) -> int:
         counted[PaymentMethod.parse(method)] = parse_amount(amount)
     detail = parse_denominations(args.count) if args.count else None
     if detail is None and PaymentMethod.CASH not in counted:
-        raise ValidationError(_("Count the cash: give --cash AMOUNT or --count 200=3 100=2 …"))
-    report = shifts.close_shift(ctx, user.id, counted, detail)
+        counted[PaymentMethod.CASH] = ask_count(ctx, user.id)
+    approver = None
+    if shifts.close_needs_approval(ctx, user.id):
+        manager = users.require_manager(ctx, ask_pin(args, _("Manager PIN")), shifts.CLOSE_ACTION)
+        approver = manager.id
+    report = shifts.close_shift(ctx, user.id, counted, detail, approver_id=approver)
     print(render_shift_report(report, args.format))
     backup_after_close(ctx, report.z_number, quiet=args.format != "text")
     return 0
+
+
+def ask_count(ctx, user_id: int) -> int:
+    """The cash counted, typed on a terminal: the expected cash is said first, unless the
+    count is blind (then it is in the Z report printed after the close)."""
+    if not sys.stdin.isatty():
+        raise ValidationError(_("Count the cash: give --cash AMOUNT or --count 200=3 100=2 …"))
+    if not shifts.hides_expected_cash(ctx, user_id):
+        expected = shifts.x_report(ctx).expected_cash
+        print(_("Expected cash: {amount} MAD", amount=format_amount(expected)))
+    return parse_amount(input(_("Cash counted in the drawer (MAD): ")))
 
 
 def backup_after_close(ctx, z_number: int | None, quiet: bool = False) -> None:
@@ -173,4 +215,33 @@ def backup_after_close(ctx, z_number: int | None, quiet: bool = False) -> None:
 def cmd_z(args: argparse.Namespace) -> int:
     ctx = open_context(args)
     print(render_shift_report(shifts.z_report(ctx, args.number), args.format))
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    """Shows the closing rules; changing one needs a manager's PIN (audited)."""
+    from coopos.services import settings
+
+    ctx = open_context(args)
+    changes: dict[str, object] = {}
+    if args.blind_count:
+        changes["shift.blind_count"] = args.blind_count == "on"
+    if args.sellers_may_close:
+        changes["shift.sellers_may_close"] = args.sellers_may_close == "on"
+    if args.time_zone:
+        changes["shop.time_zone"] = args.time_zone
+    if changes:
+        manager = users.require_manager(ctx, ask_pin(args, _("Manager PIN")), "settings")
+        settings.update(ctx, changes, manager.id)
+    with ctx.read() as s:
+        values = settings.get_all(s)
+    on_off = {True: _("on"), False: _("off")}
+    print(_("Blind count: {value}", value=on_off[bool(values["shift.blind_count"])]))
+    print(
+        _(
+            "Sellers may close the shift: {value}",
+            value=on_off[bool(values["shift.sellers_may_close"])],
+        )
+    )
+    print(_("Time zone: {zone}", zone=values["shop.time_zone"]))
     return 0

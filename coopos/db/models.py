@@ -489,13 +489,14 @@ class Payout(Base):
 
 
 class PrintJob(Base):
-    """A receipt, test page or drawer kick waiting for the printer.  Local to the till
+    """A receipt, shift report, test page or drawer kick waiting for the printer.  Local to the till
     (never synced): the sale is saved whatever happens here."""
 
     __tablename__ = "print_jobs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # receipt, drawer, test
+    kind: Mapped[str] = mapped_column(String(16))  # receipt, drawer, test, shift
     receipt_no: Mapped[str | None] = mapped_column(String(32))
+    shift_id: Mapped[int | None] = mapped_column(Integer)  # an X or Z report to print
     status: Mapped[str] = mapped_column(String(16), index=True)  # waiting, failed, done
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(Text, default="")

@@ -1,5 +1,5 @@
-"""The print queue: receipts and drawer kicks wait in the database until the printer takes
-them.
+"""The print queue: receipts, X and Z reports and drawer kicks wait in the database until
+the printer takes them.
 
 A sale never waits for paper.  The till adds a job in its own small transaction after the
 sale is saved; :func:`run_waiting` (a worker thread in the desktop app, or
@@ -21,14 +21,14 @@ from sqlalchemy import select
 from coopos.db.models import PrintJob
 from coopos.domain.errors import CooposError, StateError
 from coopos.i18n import _
-from coopos.printing import escpos, render
+from coopos.printing import escpos, render, shift_report
 from coopos.printing.printers import PrinterError, open_printer
 from coopos.printing.receipts import PrinterConfig, build_test_page, load_receipt
 from coopos.services.context import Context
 
 log = logging.getLogger(__name__)
 
-RECEIPT, DRAWER, TEST = "receipt", "drawer", "test"
+RECEIPT, DRAWER, TEST, SHIFT = "receipt", "drawer", "test", "shift"
 WAITING, FAILED, DONE = "waiting", "failed", "done"
 KEEP_DONE = 200  # finished jobs kept for "what was printed"; older ones are removed
 
@@ -42,11 +42,14 @@ class JobView:
     attempts: int
     error: str
     created_utc: datetime
+    shift_id: int | None = None
 
     @property
     def label(self) -> str:
         if self.kind == RECEIPT:
             return _("Receipt {receipt}", receipt=self.receipt_no)
+        if self.kind == SHIFT:
+            return _("Report of shift {id}", id=self.shift_id)
         if self.kind == DRAWER:
             return _("Open the cash drawer")
         return _("Printer test page")
@@ -85,20 +88,25 @@ def _view(job: PrintJob) -> JobView:
         job.attempts,
         job.error,
         job.created_utc,
+        job.shift_id,
     )
 
 
-def add(ctx: Context, kind: str, receipt_no: str | None = None) -> int:
-    """Queue a job; returns its id."""
-    if kind not in (RECEIPT, DRAWER, TEST):
+def add(ctx: Context, kind: str, receipt_no: str | None = None, shift_id: int | None = None) -> int:
+    """Queue a job; returns its id.  A shift report (X or Z) names its shift: it prints
+    the shift's figures when the printer takes it (the Z once closed)."""
+    if kind not in (RECEIPT, DRAWER, TEST, SHIFT):
         raise ValueError(f"unknown print job kind {kind!r}")
     if kind == RECEIPT and not receipt_no:
         raise ValueError("a receipt job names its receipt")
+    if kind == SHIFT and shift_id is None:
+        raise ValueError("a shift report job names its shift")
     with ctx.write() as uow:
         now = uow.stamp.utc
         job = PrintJob(
             kind=kind,
             receipt_no=receipt_no,
+            shift_id=shift_id,
             status=WAITING,
             attempts=0,
             error="",
@@ -154,6 +162,9 @@ def job_bytes(ctx: Context, job: JobView, config: PrinterConfig) -> bytes:
     if job.kind == TEST:
         page = build_test_page(ctx, config.uri, config.language or None)
         image = render.render_test_page(page, config.width)
+    elif job.kind == SHIFT:
+        doc = shift_report.load_document(ctx, job.shift_id or 0, config.language or None)
+        image = shift_report.render_shift_report(doc, config.width)
     else:
         receipt = load_receipt(ctx, job.receipt_no or "", config.language or None)
         image = render.render_receipt(receipt, config.width)

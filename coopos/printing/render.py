@@ -289,20 +289,34 @@ class Canvas:
             bottom = max(bottom, top + height)
         self.y = bottom
 
-    def columns(self, cells: list[str], fractions: list[float], f: QFont, wheres: list[str]):
-        """A table row; columns run from the start side (mirrored in Arabic)."""
+    def columns(
+        self,
+        cells: list[str],
+        fractions: list[float],
+        f: QFont,
+        wheres: list[str],
+        baseline: bool = False,
+    ):
+        """A table row; columns run from the start side (mirrored in Arabic).
+        ``baseline``: the cells' first lines share a baseline (digits beside Arabic)."""
         pad = self.gap
-        offset, tallest = 0, 0
+        offset = 0
         widths = [int(self.inner * fr) for fr in fractions]
         widths[-1] = self.inner - sum(widths[:-1])
+        placed = []
         for text, width, where in zip(cells, widths, wheres, strict=True):
             inner = width - pad
             box = offset + {START: 0, CENTER: pad // 2, END: pad}[where]
             layout, _w, height = self.layout(text, f, inner, where)
-            self._draw(layout, self._x(box, inner), self.y)
-            tallest = max(tallest, height)
+            placed.append((layout, self._x(box, inner), height))
             offset += width
-        self.y += tallest
+        ascent = max(self._ascent(layout) for layout, _x, _h in placed) if baseline else 0
+        bottom = self.y
+        for layout, x, height in placed:
+            top = self.y + (round(ascent - self._ascent(layout)) if baseline else 0)
+            self._draw(layout, x, top)
+            bottom = max(bottom, top + height)
+        self.y = bottom
 
     def rule(self, dashed: bool = True) -> None:
         thickness = 2
@@ -466,7 +480,7 @@ def lay_out_receipt(receipt: Receipt, device: QPaintDevice, width: int) -> Canva
 # -- output -------------------------------------------------------------------------------
 
 
-def _check_width(width_dots: int) -> int:
+def check_width(width_dots: int) -> int:
     width = int(width_dots)
     if width < MIN_WIDTH or width > 4096:
         raise ValueError(f"a receipt is {MIN_WIDTH} to 4096 dots wide, not {width_dots}")
@@ -475,7 +489,7 @@ def _check_width(width_dots: int) -> int:
 
 def raster(lay_out: Callable[[QPaintDevice, int], Canvas], width_dots: int) -> QImage:
     ensure_gui()
-    width = _check_width(width_dots)
+    width = check_width(width_dots)
     probe = QImage(width, 1, QImage.Format.Format_RGB32)
     canvas = lay_out(probe, width)
     height = max(1, canvas.y)
@@ -516,7 +530,7 @@ def save_png(receipt: Receipt, path: str | Path, width_dots: int = WIDTH_80MM) -
     return path
 
 
-def _pdf(lay_out: Callable[[QPaintDevice, int], Canvas], path: Path, width: int) -> Path:
+def write_pdf(lay_out: Callable[[QPaintDevice, int], Canvas], path: Path, width: int) -> Path:
     ensure_gui()
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = QPdfWriter(str(path))
@@ -541,8 +555,8 @@ def _pdf(lay_out: Callable[[QPaintDevice, int], Canvas], path: Path, width: int)
 
 def save_pdf(receipt: Receipt, path: str | Path, width_dots: int = WIDTH_80MM) -> Path:
     """The receipt as a PDF page 80 mm wide, laid out as on the printer (vector text)."""
-    width = _check_width(width_dots)
-    return _pdf(lambda device, w: lay_out_receipt(receipt, device, w), Path(path), width)
+    width = check_width(width_dots)
+    return write_pdf(lambda device, w: lay_out_receipt(receipt, device, w), Path(path), width)
 
 
 # -- the test page ------------------------------------------------------------------------
@@ -624,5 +638,5 @@ def save_test_page_png(
 def save_test_page_pdf(
     page: PrinterTestPage, path: str | Path, width_dots: int = WIDTH_80MM
 ) -> Path:
-    width = _check_width(width_dots)
-    return _pdf(lambda device, w: lay_out_test_page(page, device, w), Path(path), width)
+    width = check_width(width_dots)
+    return write_pdf(lambda device, w: lay_out_test_page(page, device, w), Path(path), width)

@@ -30,6 +30,12 @@ DEFAULTS: dict[str, Any] = {
     # Sellers may give up to this discount without a manager (basis points of the line).
     "discount.seller_limit_bp": 500,
     "idle_lock_minutes": 5,
+    # Times are stored in UTC and shown in the shop's zone (an IANA name).
+    "shop.time_zone": "Africa/Casablanca",
+    # Shift close: a blind count hides the expected cash until the count is entered;
+    # without sellers_may_close a manager approves every close by a seller.
+    "shift.blind_count": False,
+    "shift.sellers_may_close": True,
     "backup.folder": "",  # e.g. a USB key: backups are copied there too
     "printer.uri": "",  # e.g. tcp://192.168.1.50 or file:/tmp/receipts.bin; empty: none
     "printer.width": 576,  # printable dots: 576 for 80 mm, 384 for 58 mm paper
@@ -100,10 +106,31 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError(_("A cash drawer is on pin 2 or pin 5."))
     if "printer.width" in values and not 256 <= values["printer.width"] <= 4096:
         raise ValidationError(_("The paper width is 256 to 4096 dots (576 for 80 mm)."))
-    for key in ("printer.cut", "printer.drawer_on_cash", "arabic_digits"):
+    for key in (
+        "printer.cut",
+        "printer.drawer_on_cash",
+        "arabic_digits",
+        "shift.blind_count",
+        "shift.sellers_may_close",
+    ):
         if key in values:
             values[key] = bool(values[key])
+    if "shop.time_zone" in values:
+        values["shop.time_zone"] = _time_zone_name(values["shop.time_zone"])
     return values
+
+
+def _time_zone_name(value: Any) -> str:
+    from coopos.i18n.formats import DEFAULT_TIME_ZONE, time_zone
+
+    name = str(value or "").strip() or DEFAULT_TIME_ZONE
+    try:
+        time_zone(name)
+    except ValueError:
+        raise ValidationError(
+            _("Unknown time zone “{name}” (e.g. Africa/Casablanca).", name=name)
+        ) from None
+    return name
 
 
 def update(ctx, values: dict[str, Any], user_id: int | None = None) -> None:

@@ -1,34 +1,40 @@
-"""Shifts: open with a cash float, cash in/out, X report (mid-shift), close with a count
-and Z report.  Expected cash = float + cash taken (net of change and refunds) + cash in
-- cash out; the difference with the count is shown, never hidden."""
+"""Shifts: open with a cash float, cash in/out, close with a count and the Z report.
+The figures of the X and Z reports are read by :mod:`coopos.services.shift_report`
+(re-exported here); the difference between the count and the expected cash is shown,
+never hidden.
+
+Two settings rule the close: ``shift.blind_count`` (the seller enters the count before
+seeing the expected cash; that first count is audited) and ``shift.sellers_may_close``
+(otherwise a manager approves a seller's close: ``ApprovalRequired``)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
-
-from coopos.db.models import (
-    CashMovement,
-    Cooperative,
-    Sale,
-    SaleLine,
-    SalePayment,
-    SaleVat,
-    Shift,
-    ShiftCount,
-    User,
-)
+from coopos.db.models import CashMovement, Shift, ShiftCount, User
 from coopos.domain import events
 from coopos.domain.cash import count_cash
-from coopos.domain.errors import StateError, ValidationError
+from coopos.domain.catalog import Role
+from coopos.domain.errors import ApprovalRequired, PermissionDenied, StateError, ValidationError
 from coopos.domain.money import Cents
 from coopos.domain.sale import PaymentMethod
 from coopos.i18n import _
-from coopos.services import lookups
+from coopos.services import lookups, settings
 from coopos.services.context import Context
+from coopos.services.shift_report import (
+    ClosedShift,
+    MethodLine,
+    ShiftReport,
+    closed_shifts,
+    last_closed,
+    report_of,
+    require_open,
+    shift_report,
+    x_report,
+    z_report,
+)
+
+CLOSE_ACTION = "shift_close"  # what a manager approves (audit, ApprovalRequired.action)
 
 
 def open_shift(
@@ -114,165 +120,78 @@ def record_drawer_opened(ctx: Context, manager_id: int, reason: str) -> None:
         )
 
 
-def require_open(session: Session) -> Shift:
-    shift = lookups.open_shift(session)
-    if shift is None:
-        raise StateError(_("No shift is open."))
-    return shift
-
-
-# -- reports ---------------------------------------------------------------------------------
-
-
-@dataclass
-class MethodLine:
-    method: str
-    expected: Cents
-    counted: Cents | None = None
-
-    @property
-    def difference(self) -> Cents | None:
-        return None if self.counted is None else self.counted - self.expected
-
-
-@dataclass
-class ShiftReport:
-    kind: str  # "X" or "Z"
-    shift_id: int
-    z_number: int | None
-    location: str
-    opened_by: str
-    opened_local: str
-    closed_by: str | None
-    closed_local: str | None
-    sales_count: int = 0
-    refunds_count: int = 0
-    gross: Cents = 0  # sales before discounts
-    discounts: Cents = 0  # on sales
-    sales_total: Cents = 0  # sales after discounts
-    refunds_total: Cents = 0  # negative
-    net_total: Cents = 0  # sales + refunds
-    float_cents: Cents = 0
-    cash_in: Cents = 0
-    cash_out: Cents = 0  # negative
-    by_method: list[MethodLine] = field(default_factory=list)
-    by_cooperative: list[dict] = field(default_factory=list)
-    by_vat: list[dict] = field(default_factory=list)
-
-    @property
-    def expected_cash(self) -> Cents:
-        return next((m.expected for m in self.by_method if m.method == "cash"), 0)
-
-    @property
-    def counted_cash(self) -> Cents | None:
-        return next((m.counted for m in self.by_method if m.method == "cash"), None)
-
-
-def shift_report(session: Session, shift: Shift) -> ShiftReport:
-    """Totals of one shift from the stored documents (never from running counters)."""
-    is_sale = Sale.kind == "sale"
-    docs = session.execute(
-        select(
-            func.coalesce(func.sum(case((is_sale, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((is_sale, 0), else_=1)), 0),
-            func.coalesce(func.sum(case((is_sale, Sale.gross_cents), else_=0)), 0),
-            func.coalesce(func.sum(case((is_sale, Sale.discount_cents), else_=0)), 0),
-            func.coalesce(func.sum(case((is_sale, Sale.total_cents), else_=0)), 0),
-            func.coalesce(func.sum(case((is_sale, 0), else_=Sale.total_cents)), 0),
-        ).where(Sale.shift_id == shift.id)
-    ).one()
-    report = ShiftReport(
-        kind="Z" if shift.status == "closed" else "X",
-        shift_id=shift.id,
-        z_number=shift.z_number,
-        location=shift.location.code,
-        opened_by=shift.opened_by.name,
-        opened_local=shift.opened_local,
-        closed_by=shift.closed_by.name if shift.closed_by else None,
-        closed_local=shift.closed_local,
-        sales_count=docs[0],
-        refunds_count=docs[1],
-        gross=docs[2],
-        discounts=docs[3],
-        sales_total=docs[4],
-        refunds_total=docs[5],
-        net_total=docs[4] + docs[5],
-        float_cents=shift.float_cents,
-    )
-    moves = session.execute(
-        select(
-            func.coalesce(
-                func.sum(case((CashMovement.amount_cents > 0, CashMovement.amount_cents), else_=0)),
-                0,
-            ),
-            func.coalesce(
-                func.sum(case((CashMovement.amount_cents < 0, CashMovement.amount_cents), else_=0)),
-                0,
-            ),
-        ).where(CashMovement.shift_id == shift.id)
-    ).one()
-    report.cash_in, report.cash_out = moves
-    # Each query reads one shift's rows from a covering index (shift_id is copied onto
-    # lines, payments and VAT rows when the document is written).
-    paid = dict(
-        session.execute(
-            select(SalePayment.method, func.sum(SalePayment.amount_cents))
-            .where(SalePayment.shift_id == shift.id)
-            .group_by(SalePayment.method)
-        ).all()
-    )
-    counts = {c.method: c.counted_cents for c in shift.counts}
-    for method in PaymentMethod:
-        expected = paid.get(method.value, 0)
-        if method is PaymentMethod.CASH:
-            expected += report.float_cents + report.cash_in + report.cash_out
-        if expected or method.value in counts or method is PaymentMethod.CASH:
-            report.by_method.append(MethodLine(method.value, expected, counts.get(method.value)))
-    per_coop = (
-        select(
-            SaleLine.cooperative_id.label("cid"),
-            func.sum(SaleLine.net_cents).label("net"),
-            func.sum(SaleLine.commission_cents).label("commission"),
-        )
-        .where(SaleLine.shift_id == shift.id)
-        .group_by(SaleLine.cooperative_id)
-        .subquery()
-    )
-    report.by_cooperative = [
-        {
-            "code": code,
-            "name": name_fr or name_ar or code,
-            "net": net,
-            "commission": com,
-            "payable": net - com,
-        }
-        for code, name_fr, name_ar, net, com in session.execute(
-            select(
-                Cooperative.code,
-                Cooperative.name_fr,
-                Cooperative.name_ar,
-                per_coop.c.net,
-                per_coop.c.commission,
-            )
-            .join(per_coop, per_coop.c.cid == Cooperative.id)
-            .order_by(Cooperative.code)
-        )
-    ]
-    report.by_vat = [
-        {"rate": rate, "gross": gross, "vat": vat, "net": gross - vat}
-        for rate, gross, vat in session.execute(
-            select(SaleVat.rate, func.sum(SaleVat.gross_cents), func.sum(SaleVat.vat_cents))
-            .where(SaleVat.shift_id == shift.id)
-            .group_by(SaleVat.rate)
-            .order_by(SaleVat.rate)
-        )
-    ]
-    return report
-
-
-def x_report(ctx: Context) -> ShiftReport:
+def _binds(ctx: Context, user_id: int | None, key: str, when: bool) -> bool:
+    """A shop rule for sellers only (a manager is never bound): it applies when the
+    setting ``key`` is ``when``."""
     with ctx.read() as s:
-        return shift_report(s, require_open(s))
+        if bool(settings.get(s, key)) != when:
+            return False
+        user = s.get(User, user_id) if user_id is not None else None
+        return user is None or not Role(user.role).is_manager
+
+
+def close_needs_approval(ctx: Context, user_id: int) -> bool:
+    """Whether this user's close needs a manager (sellers may not close alone)."""
+    return _binds(ctx, user_id, "shift.sellers_may_close", False)
+
+
+def hides_expected_cash(ctx: Context, user_id: int | None) -> bool:
+    """With the blind count on, a seller does not see the expected cash of the open shift
+    (on screen or on paper) before entering the count."""
+    return _binds(ctx, user_id, "shift.blind_count", True)
+
+
+def _counted(
+    counted: dict[PaymentMethod, Cents] | None, cash_detail: dict[Cents, int] | None
+) -> dict[str, Cents]:
+    values = {PaymentMethod(m).value: v for m, v in (counted or {}).items()}
+    if cash_detail is not None:
+        values[PaymentMethod.CASH.value] = count_cash(cash_detail)
+    if PaymentMethod.CASH.value not in values:
+        raise ValidationError(_("Count the cash in the drawer to close the shift."))
+    if any(v < 0 for v in values.values()):
+        raise ValidationError(_("A count cannot be negative."))
+    return values
+
+
+def enter_blind_count(
+    ctx: Context,
+    user_id: int,
+    counted: dict[PaymentMethod, Cents] | None = None,
+    cash_detail: dict[Cents, int] | None = None,
+) -> ShiftReport:
+    """A blind count is entered: it is audited before the counter sees the expected cash
+    (returned in the X report), so a recount after seeing it stays visible."""
+    values = _counted(counted, cash_detail)
+    as_of = ctx.clock.now().utc
+    with ctx.write() as uow:
+        shift = require_open(uow.session)
+        report = shift_report(uow.session, shift, as_of)
+        uow.audit(
+            "cash_counted",
+            user_id,
+            shift=shift.id,
+            counted=values,
+            expected_cash=report.expected_cash,
+        )
+        return report
+
+
+def _check_closer(session, user_id: int, approver_id: int | None) -> User | None:
+    """The manager approving the close, when one is needed (``ApprovalRequired``)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise ValidationError(_("Unknown user."))
+    if approver_id is None:
+        if bool(settings.get(session, "shift.sellers_may_close")):
+            return None
+        if Role(user.role).is_manager:
+            return None
+        raise ApprovalRequired(_("Closing the shift needs a manager's approval."), CLOSE_ACTION)
+    approver = session.get(User, approver_id)
+    if approver is None or not approver.active or not Role(approver.role).is_manager:
+        raise PermissionDenied(_("This needs a manager's PIN."))
+    return approver
 
 
 def close_shift(
@@ -280,35 +199,36 @@ def close_shift(
     user_id: int,
     counted: dict[PaymentMethod, Cents] | None = None,
     cash_detail: dict[Cents, int] | None = None,
+    approver_id: int | None = None,
 ) -> ShiftReport:
-    """Close the open shift with what was counted; returns the Z report.
+    """Close the open shift with what was counted; returns the Z report.  Irreversible:
+    the shift gets its Z number and no sale can join it afterwards.
 
     Cash is counted (``cash_detail`` by denomination, or a total in ``counted``); other
-    methods are taken as expected unless their terminal totals are given."""
-    counted = dict(counted or {})
-    if cash_detail is not None:
-        counted[PaymentMethod.CASH] = count_cash(cash_detail)
-    if PaymentMethod.CASH not in counted:
-        raise ValidationError(_("Count the cash in the drawer to close the shift."))
-    if any(v < 0 for v in counted.values()):
-        raise ValidationError(_("A count cannot be negative."))
+    methods are taken as expected unless their terminal totals are given.  When sellers
+    may not close, a seller's close needs ``approver_id`` (a manager), else
+    ``ApprovalRequired`` is raised and nothing is written."""
+    values = _counted(counted, cash_detail)
     with ctx.write() as uow:
         s = uow.session
         shift = require_open(s)
+        approver = _check_closer(s, user_id, approver_id)
         before = shift_report(s, shift)
-        for line in before.by_method:
-            value = counted.get(PaymentMethod(line.method), line.expected)
-            detail = json.dumps(
-                {str(k): v for k, v in (cash_detail or {}).items()} if line.method == "cash" else {}
-            )
+        methods = [line.method for line in before.by_method]
+        methods += [m for m in values if m not in methods]
+        for method in methods:
+            expected = next((m.expected for m in before.by_method if m.method == method), 0)
+            detail = {}
+            if method == PaymentMethod.CASH.value and cash_detail:
+                detail = {str(k): v for k, v in cash_detail.items() if v}
             s.add(
                 ShiftCount(
-                    shift_id=shift.id, method=line.method, counted_cents=value, detail=detail
+                    shift_id=shift.id,
+                    method=method,
+                    counted_cents=values.get(method, expected),
+                    detail=json.dumps(detail),
                 )
             )
-        for method, value in counted.items():
-            if method.value not in {m.method for m in before.by_method}:
-                s.add(ShiftCount(shift_id=shift.id, method=method.value, counted_cents=value))
         shift.status = "closed"
         shift.closed_by_id = user_id
         shift.closed_utc = uow.stamp.utc
@@ -338,25 +258,28 @@ def close_shift(
             z_number=shift.z_number,
             expected_cash=report.expected_cash,
             counted_cash=report.counted_cash,
+            approved_by=approver.name if approver else None,
         )
         return report
 
 
-def last_closed(ctx: Context) -> ShiftReport:
-    with ctx.read() as s:
-        shift = s.execute(
-            select(Shift).where(Shift.status == "closed").order_by(Shift.z_number.desc()).limit(1)
-        ).scalar()
-        if shift is None:
-            raise StateError(_("No shift has been closed yet."))
-        return shift_report(s, shift)
-
-
-def z_report(ctx: Context, z_number: int | None = None) -> ShiftReport:
-    if z_number is None:
-        return last_closed(ctx)
-    with ctx.read() as s:
-        shift = s.execute(select(Shift).where(Shift.z_number == z_number)).scalar()
-        if shift is None:
-            raise StateError(_("No Z report number {number}.", number=z_number))
-        return shift_report(s, shift)
+__all__ = [
+    "CLOSE_ACTION",
+    "ClosedShift",
+    "MethodLine",
+    "ShiftReport",
+    "cash_movement",
+    "close_needs_approval",
+    "close_shift",
+    "closed_shifts",
+    "enter_blind_count",
+    "hides_expected_cash",
+    "last_closed",
+    "open_shift",
+    "record_drawer_opened",
+    "report_of",
+    "require_open",
+    "shift_report",
+    "x_report",
+    "z_report",
+]

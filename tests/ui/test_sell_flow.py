@@ -196,8 +196,12 @@ def test_closing_a_shift_with_a_count_that_differs(window, qtbot, demo, users):
         dialog.findChild(QSpinBox, "count_20000").setValue(2)
         dialog.findChild(QSpinBox, "count_5000").setValue(2)  # 500 counted, 545 expected
         reports["difference"] = dialog.findChild(QLabel, "cashDifference").text()
-        later(lambda: active_dialog("reportView").accept())
+        later(confirm)  # the close cannot be undone: it is confirmed once
         click(dialog, "confirmClose", qtbot)
+
+    def confirm():
+        later(lambda: active_dialog("reportView").accept())
+        click(active_dialog("confirmCloseShift"), "closeShiftYes", qtbot)
 
     later(count)
     click(screen, "shift_close", qtbot)

@@ -179,10 +179,25 @@ def demo_data(ctx, language: str) -> Data:
             data.add(u.name)
         for loc in s.query(Location):
             data.add(loc.code, loc.name)
-        data.add(settings.get(s, "shop.name"))
+        data.add(settings.get(s, "shop.name"), settings.get(s, "device.prefix"))
         printer = str(settings.get(s, "printer.uri") or "")
         data.add(printer, printer.partition(":")[2])
-    return data
+    return data.add(*month_names(language))
+
+
+def month_names(language: str) -> list[str]:
+    """Months as dates are written in ``language`` (CLDR's words, through Babel): data."""
+    from babel import Locale
+
+    from coopos.i18n.formats import locale_of
+
+    locale = Locale.parse(locale_of(language))
+    return [
+        name
+        for context in ("format", "stand-alone")
+        for width in ("abbreviated", "wide")
+        for name in locale.months[context][width].values()
+    ]
 
 
 def _placeholder_free(text: str) -> str:

@@ -33,6 +33,7 @@ from tests.ui.seller import (
     UP,
     Seller,
     expect,
+    press,
     scan,
 )
 from tests.ui.visible_texts import Data, TextCheck, demo_data, visible_texts
@@ -239,6 +240,7 @@ TOUR = [
             ESCAPE,
         ],
     ),
+    Stop("X report (F9)", lambda w: [press("F9"), expect("reportView"), w.look(), ESCAPE]),
     Stop(
         "close the shift",
         lambda w: [w.touch("shift_close"), expect("closeShiftDialog"), w.look(), ESCAPE],

@@ -22,13 +22,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from coopos.cli.render import render_table
-from coopos.db.models import Shift
 from coopos.domain.errors import CooposError, ValidationError
 from coopos.i18n import N_, _
-from coopos.i18n.formats import format_local_time, locale_of
+from coopos.i18n.formats import format_utc_time, locale_of
 from coopos.services import reports, shifts
 from coopos.services.reports import Column, Table
 from ui.errors import guarded
@@ -103,7 +101,7 @@ Z_COLUMNS = [
 class ZReportsDialog(QDialog):
     """Closed shifts, newest first; open one to see (and read again) its Z report."""
 
-    def __init__(self, session: AppSession, closed: list[tuple[int, str, str, str]], parent=None):
+    def __init__(self, session: AppSession, closed: list[shifts.ClosedShift], parent=None):
         super().__init__(parent)
         self.session = session
         self.setObjectName("zReportsDialog")
@@ -113,12 +111,12 @@ class ZReportsDialog(QDialog):
         layout.addWidget(set_role(QLabel(_("Pick a closed shift")), "title"))
         rows = [
             {
-                "z": number,
-                "closed": format_local_time(closed_local) if closed_local else "",
-                "location": location,
-                "user": user,
+                "z": shift.z_number,
+                "closed": format_utc_time(shift.closed_utc) if shift.closed_utc else "",
+                "location": shift.location,
+                "user": shift.closed_by,
             }
-            for number, closed_local, location, user in closed
+            for shift in closed
         ]
         self.model = TableModel(Table(_("Z reports"), Z_COLUMNS, rows), self)
         self.view = read_only_view("zList", self.model)
@@ -337,26 +335,13 @@ class ReportsScreen(QWidget):
     # -- shift reports ----------------------------------------------------------------------------
     @guarded()
     def x_report(self) -> None:
-        ReportView(shifts.x_report(self.session.ctx), self).exec()
-
-    def closed_shifts(self) -> list[tuple[int, str, str, str]]:
-        with self.session.ctx.read() as s:
-            rows = s.execute(
-                select(Shift).where(Shift.z_number.is_not(None)).order_by(Shift.z_number.desc())
-            ).scalars()
-            return [
-                (
-                    shift.z_number,
-                    shift.closed_local or "",
-                    shift.location.code,
-                    shift.closed_by.name if shift.closed_by else "",
-                )
-                for shift in rows
-            ]
+        ctx = self.session.ctx
+        hide = shifts.hides_expected_cash(ctx, self.session.user.id)
+        ReportView(shifts.x_report(ctx), self, hide_expected=hide).exec()
 
     @guarded()
     def z_reports(self) -> None:
-        closed = self.closed_shifts()
+        closed = shifts.closed_shifts(self.session.ctx)
         if not closed:
             self.say(_("No shift has been closed yet."), error=True)
             return

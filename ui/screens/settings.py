@@ -34,6 +34,7 @@ from coopos.services import backup, settings
 from ui.errors import guarded
 from ui.session import AppSession
 from ui.theme import set_role
+from ui.widgets.shift_rules import ShiftRulesBox
 from ui.workers import run_with_progress
 
 LANGUAGES = [("ar", "العربية"), ("fr", "Français"), ("zgh", "ⵜⴰⵎⴰⵣⵉⵖⵜ"), ("en", "English")]
@@ -91,6 +92,8 @@ class SettingsScreen(QWidget):
         left.addStretch(1)
         right.addWidget(self._receipt_box())
         right.addWidget(self._till_box())
+        self.shift_rules = ShiftRulesBox()
+        right.addWidget(self.shift_rules)
         right.addWidget(self._backup_box())
         right.addStretch(1)
         grid.addWidget(self._printer_box(), 1, 0)
@@ -467,6 +470,7 @@ class SettingsScreen(QWidget):
         self.arabic_digits.setChecked(bool(values.get("arabic_digits")))
         self.idle.setValue(int(values.get("idle_lock_minutes") or 0))
         self.discount.setText(format_rate_bp(int(values.get("discount.seller_limit_bp") or 0)))
+        self.shift_rules.load(values)
         self.backup_folder.setText(values.get("backup.folder") or "")
         self.printer_uri.setText(values.get("printer.uri") or "")
         self.show_sync()
@@ -485,6 +489,7 @@ class SettingsScreen(QWidget):
         values["arabic_digits"] = self.arabic_digits.isChecked()
         values["idle_lock_minutes"] = self.idle.value()
         values["discount.seller_limit_bp"] = parse_rate_bp(self.discount.text().strip() or "0")
+        values.update(self.shift_rules.values())
         values["backup.folder"] = self.backup_folder.text().strip()
         values["printer.uri"] = self.printer_uri.text().strip()
         values["printer.width"] = self.printer_width.currentData()

@@ -5,34 +5,18 @@ from __future__ import annotations
 
 import contextlib
 
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (
-    QDialog,
-    QFormLayout,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
-    QPushButton,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from coopos.cli.render import shift_report_text
-from coopos.domain.cash import DENOMINATIONS, count_cash
 from coopos.domain.errors import CooposError, StateError
-from coopos.domain.money import parse_amount
-from coopos.domain.sale import PaymentMethod
 from coopos.i18n import _
-from coopos.i18n.formats import format_money
+from coopos.i18n.formats import format_money, format_utc_time
 from coopos.services import lookups, shifts
-from coopos.services.shifts import ShiftReport
 from ui.errors import guarded, show_error
+from ui.screens.close_shift import CloseShiftDialog
+from ui.screens.shift_report import ReportView
 from ui.session import AppSession
 from ui.theme import set_role
-from ui.widgets.forms import dialog_buttons, error_label
+from ui.widgets.forms import add_shortcuts
 from ui.widgets.keypad import ask_value
 
 
@@ -48,114 +32,6 @@ def open_shift_dialog(session: AppSession, parent) -> bool:
         show_error(parent, exc.message)
         return False
     return True
-
-
-class ReportView(QDialog):
-    """An X or Z report, as printed on a till ticket."""
-
-    def __init__(self, report: ShiftReport, parent=None):
-        super().__init__(parent)
-        self.setObjectName("reportView")
-        self.setWindowTitle(_("Z report") if report.kind == "Z" else _("X report"))
-        layout = QVBoxLayout(self)
-        text = QPlainTextEdit(shift_report_text(report))
-        text.setObjectName("reportText")
-        text.setReadOnly(True)
-        font = QFont("monospace")
-        font.setStyleHint(QFont.StyleHint.Monospace)
-        text.setFont(font)
-        text.setMinimumSize(620, 560)
-        layout.addWidget(text)
-        close = QPushButton(_("Close"))
-        close.clicked.connect(self.accept)
-        layout.addWidget(close)
-
-
-class CloseShiftDialog(QDialog):
-    """Count the drawer by denomination; expected, counted and difference update live."""
-
-    def __init__(self, session: AppSession, parent=None):
-        super().__init__(parent)
-        self.session = session
-        self.report: ShiftReport | None = None
-        self.setObjectName("closeShiftDialog")
-        self.setWindowTitle(_("Close the shift"))
-        self.expected = shifts.x_report(session.ctx)
-        layout = QVBoxLayout(self)
-        layout.addWidget(set_role(QLabel(_("Count the cash in the drawer")), "title"))
-        grid = QGridLayout()
-        self.counts: dict[int, QSpinBox] = {}
-        for i, denomination in enumerate(DENOMINATIONS):
-            label = QLabel(format_money(denomination))
-            spin = QSpinBox()
-            spin.setRange(0, 100000)
-            spin.setObjectName(f"count_{denomination}")
-            spin.setMinimumHeight(40)
-            spin.valueChanged.connect(self.update_totals)
-            self.counts[denomination] = spin
-            grid.addWidget(label, i % 5, (i // 5) * 2)
-            grid.addWidget(spin, i % 5, (i // 5) * 2 + 1)
-        layout.addLayout(grid)
-        form = QFormLayout()
-        self.others: dict[PaymentMethod, QLineEdit] = {}
-        for line in self.expected.by_method:
-            if line.method == "cash":
-                continue
-            method = PaymentMethod(line.method)
-            field = QLineEdit()
-            field.setObjectName(f"counted_{method.value}")
-            field.setPlaceholderText(
-                _("{amount} expected (terminal total)", amount=format_money(line.expected))
-            )
-            self.others[method] = field
-            form.addRow(method.label, field)
-        layout.addLayout(form)
-        self.summary = set_role(QLabel(), "title")
-        self.summary.setObjectName("cashSummary")
-        layout.addWidget(self.summary)
-        self.difference = QLabel()
-        self.difference.setObjectName("cashDifference")
-        layout.addWidget(self.difference)
-        self.error = error_label("closeShiftError")
-        layout.addWidget(self.error)
-        # Enter in a count field must not close the shift
-        layout.addLayout(
-            dialog_buttons(self, self.close_shift, "confirmClose", _("Close the shift"), False)
-        )
-        self.update_totals()
-
-    def counted(self) -> dict[int, int]:
-        return {d: spin.value() for d, spin in self.counts.items() if spin.value()}
-
-    def update_totals(self) -> None:
-        counted = count_cash(self.counted())
-        expected = self.expected.expected_cash
-        self.summary.setText(
-            _(
-                "Counted {counted} · expected {expected}",
-                counted=format_money(counted),
-                expected=format_money(expected),
-            )
-        )
-        diff = counted - expected
-        if diff:
-            set_role(self.difference, "error")
-            self.difference.setText(_("Difference: {amount}", amount=format_money(diff)))
-        else:
-            set_role(self.difference, "muted")
-            self.difference.setText(_("The drawer matches."))
-
-    def close_shift(self) -> None:
-        try:
-            others = {m: parse_amount(f.text()) for m, f in self.others.items() if f.text()}
-            self.report = shifts.close_shift(
-                self.session.ctx, self.session.user.id, others, cash_detail=self.counted()
-            )
-        except CooposError as exc:
-            self.error.setText(exc.message)
-            self.error.show()
-            return
-        self.accept()
 
 
 class ShiftsScreen(QWidget):
@@ -195,9 +71,17 @@ class ShiftsScreen(QWidget):
             self.buttons[key] = button
         layout.addLayout(row)
         layout.addStretch(1)
+        add_shortcuts(self, [("F9", self.x_report), ("Shift+F9", self.close_shift)])
         session.bridge.shift_changed.connect(self.refresh)
         session.bridge.sales_changed.connect(self.refresh)
         self.refresh()
+
+    def showEvent(self, event) -> None:
+        """The keyboard comes to the screen's actions (F9, Shift+F9 work at once)."""
+        super().showEvent(event)
+        button = next((b for b in self.buttons.values() if b.isEnabled()), None)
+        if button is not None:
+            button.setFocus()
 
     def refresh(self) -> None:
         with self.session.ctx.read() as s:
@@ -207,7 +91,7 @@ class ShiftsScreen(QWidget):
                     "Shift {id} open at {location} since {time}, by {user}. Float {amount}.",
                     id=shift.id,
                     location=shift.location.code,
-                    time=shift.opened_local[:16].replace("T", " "),
+                    time=format_utc_time(shift.opened_utc),
                     user=shift.opened_by.name,
                     amount=format_money(shift.float_cents),
                 )
@@ -258,10 +142,17 @@ class ShiftsScreen(QWidget):
 
     @guarded()
     def x_report(self) -> None:
-        ReportView(shifts.x_report(self.session.ctx), self).exec()
+        """The open shift's figures now: nothing is closed or numbered."""
+        if not self.buttons["x"].isEnabled():
+            return
+        ctx = self.session.ctx
+        hide = shifts.hides_expected_cash(ctx, self.session.user.id)
+        ReportView(shifts.x_report(ctx), self, hide_expected=hide).exec()
 
     @guarded()
     def close_shift(self) -> None:
+        if not self.buttons["close"].isEnabled():
+            return
         dialog = CloseShiftDialog(self.session, self)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.report:
             self.backup_after_close(dialog.report.z_number)
