@@ -47,7 +47,7 @@ from coopos.server.models import (
     new_uuid,
 )
 
-PAYOUT_METHODS = sync.PAYOUT_METHODS
+PAYOUT_METHODS = rules.PAYOUT_METHODS
 SHOP_KEY = "shop"
 SHOP_FIELDS = ("name", "address", "ice", "if", "tp", "odco", "phone")
 LOGIN_WINDOW = timedelta(minutes=1)

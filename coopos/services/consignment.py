@@ -54,7 +54,7 @@ from coopos.services.inventory import (
 )
 
 ZERO = Decimal("0.000")
-PAYOUT_METHODS = ("cash", "transfer", "cheque")
+PAYOUT_METHODS = rules.PAYOUT_METHODS  # one list for the till, head office and the server
 _FAIR_CODE = re.compile(r"^[A-Z0-9_-]{1,26}$")  # its stand, STAND-CODE, fits 32
 EXPLANATIONS = ("damaged", "gift", "sample")
 
