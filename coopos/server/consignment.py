@@ -28,6 +28,7 @@ from coopos.domain.catalog import pick_name
 from coopos.domain.errors import NotFoundError, ValidationError
 from coopos.domain.quantity import from_milli
 from coopos.i18n import _, current_language
+from coopos.protocol import text as text_rules
 from coopos.server import sync
 from coopos.server.db import Database
 from coopos.server.models import (
@@ -431,10 +432,8 @@ def add_payout(
         raise ValidationError(_("Give the transfer or cheque number."))
     if len(reference) > 100:
         raise ValidationError(_("A reference is at most 100 characters."))
-    try:
-        sync.check_text([reference, note])
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from None
+    text_rules.check_free_text(reference, _("The reference"))
+    text_rules.check_free_text(note, _("The note"))
     now = db.now()
     local = datetime.now().astimezone().isoformat(timespec="seconds")
     with db.write() as s:
@@ -484,10 +483,8 @@ def shop(db: Database) -> dict[str, str]:
 def set_shop(db: Database, **values: str | None) -> dict[str, str]:
     """Head office as printed on statements: name, address, ICE, IF, TP, ODCO, phone."""
     changes = {k: v.strip() for k, v in values.items() if v is not None and k in SHOP_FIELDS}
-    try:
-        sync.check_text(changes)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from None
+    for value in changes.values():
+        text_rules.check_free_text(value, _("A detail of the shop"))
     if any(len(v) > 200 for v in changes.values()):
         raise ValidationError(_("At most 200 characters per field."))
     with db.write() as s:

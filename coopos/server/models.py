@@ -8,9 +8,10 @@ Three groups of tables:
   snapshot of every committed change, numbered in commit order (the pull cursor);
 - devices and admin tokens (only hashes of secrets are stored);
 - what tills push: ``events`` stored raw, projected into sales, shifts, cash and stock
-  movements.  The projection refers to locations, products and cooperatives by code, as
-  the till printed them, so that a later catalog edit never rewrites history.  Fairs
-  add consignment notes, end-of-fair counts and closings, and payouts to cooperatives;
+  movements, or held in ``quarantine`` when they cannot be (docs/sync.md).  The
+  projection refers to locations, products and cooperatives by code, as the till printed
+  them, so that a later catalog edit never rewrites history.  Fairs add consignment
+  notes, end-of-fair counts and closings, and payouts to cooperatives;
 - the cooperatives' portal: access codes (hashed), failed sign-ins, server settings.
 
 Money is integer centimes (``*_cents``), quantities integer thousandths
