@@ -385,10 +385,11 @@ def _quarantine_routes(app: FastAPI, db: Database) -> None:
         tags=["quarantine"],
     )
     def replay(
-        entry_id: EntryId, body: schemas.ReplayRequest, caller: AdminCaller
+        entry_id: EntryId, caller: AdminCaller, body: schemas.ReplayRequest | None = None
     ) -> schemas.ReplayOut:
         """Project the event again (after a fix); ``status`` says if it is still held."""
-        return _replayed_out(quarantine.replay(db, entry_id, body.clean, _by(caller)))
+        clean = body.clean if body is not None else False
+        return _replayed_out(quarantine.replay(db, entry_id, clean, _by(caller)))
 
     @app.post(
         "/v1/quarantine/{entry_id}/discard",

@@ -133,9 +133,16 @@ def entries(
     device_id: int | None = None,
     code: str | None = None,
     limit: int = 100,
+    after: int = 0,
 ) -> list[Entry]:
-    """Quarantined events, oldest first (``status`` None: all of them)."""
-    stmt = _select().order_by(Quarantine.id).limit(max(1, min(limit, 1000)))
+    """Quarantined events, oldest first (``status`` None: all of them), from the one after
+    entry ``after``."""
+    stmt = (
+        _select()
+        .where(Quarantine.id > after)
+        .order_by(Quarantine.id)
+        .limit(max(1, min(limit, 1000)))
+    )
     if status:
         if status not in STATUSES:
             raise ValidationError(_("A status is open, replayed or discarded."))
@@ -201,21 +208,17 @@ def replay_all(
     """Replay every open entry (of a device, of a code), oldest first; each in its own
     transaction, so one that fails again does not undo the others."""
     results: list[Replayed] = []
-    done: set[int] = set()
-    for entry in entries(db, "open", device_id, code, limit=1000):
-        if entry.id in done:
-            continue  # already replayed with the sale it waited for
-        try:
-            result = replay(db, entry.id, clean, by)
-        except StateError:
-            continue
-        results.append(result)
-        stack = [result]
-        while stack:
-            item = stack.pop()
-            done.add(item.entry.id)
-            stack += item.dependents
-    return results
+    after = 0
+    while True:
+        page = entries(db, "open", device_id, code, limit=1000, after=after)
+        if not page:
+            return results
+        for entry in page:
+            try:
+                results.append(replay(db, entry.id, clean, by))
+            except StateError:
+                continue  # already replayed with the sale it waited for
+        after = page[-1].id
 
 
 def _replay(s: Session, now: datetime, entry_id: int, clean: bool, by: str) -> Replayed:

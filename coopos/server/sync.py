@@ -843,15 +843,14 @@ def project(
 
     projection = _Projection(s, now, device)
     for event in events:
-        if event.problem is not None:
-            held(event, event.problem)
-            projection.held_documents[event.document_uuid or ""] = event.id
-            continue
         try:
+            if event.problem is not None:
+                raise event.problem
             projection.add(event)
         except Rejected as why:
             held(event, why)
-            projection.held_documents[event.document_uuid or ""] = event.id
+            if event.document_uuid:  # its refunds in this batch wait for it
+                projection.held_documents[event.document_uuid] = event.id
     for event, why in projection.resolve():
         held(event, why)
     try:

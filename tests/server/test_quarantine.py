@@ -179,6 +179,8 @@ def test_head_office_reviews_the_quarantine_through_the_api(client, db, till):
     assert shown["detail"]["problems"][0]["path"] == "payments.0.method"
     again = client.post(f"/v1/quarantine/{entry_id}/replay", json={}, headers=hq).json()
     assert (again["status"], again["code"]) == ("open", "unknown_method")
+    bare = client.post(f"/v1/quarantine/{entry_id}/replay", headers=hq).json()  # no body
+    assert (bare["status"], bare["attempts"]) == ("open", 3)
     refused = client.post(f"/v1/quarantine/{entry_id}/discard", json={"reason": ""}, headers=hq)
     assert refused.status_code == 422
     gone = client.post(
