@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -53,6 +54,7 @@ SHOP_KEY = "shop"
 SHOP_FIELDS = ("name", "address", "ice", "if", "tp", "odco", "phone")
 LOGIN_WINDOW = timedelta(minutes=1)
 LOGIN_MAX_FAILURES = 5  # per client address and window, as for enrollment
+_MONTH = re.compile(r"(20\d\d)-(0[1-9]|1[0-2])")
 
 
 def _day(value: str | date | None) -> str | None:
@@ -846,7 +848,8 @@ def months_of(s: Session, coop_code: str) -> list[str]:
             .distinct()
         ).scalars()
     )
-    return sorted(found, reverse=True)
+    # rows projected before the server checked dates (issue 13) may carry "9999-99"
+    return sorted((m for m in found if _MONTH.fullmatch(m or "")), reverse=True)
 
 
 def balance(s: Session, coop_code: str) -> dict[str, int]:
