@@ -185,7 +185,8 @@ class _Checker:
                 self.add(
                     UNMATCHED_TRANSFER,
                     path,
-                    f"transfer {reference!r} of {sku}: {-out / 1000:g} out, {into / 1000:g} in",
+                    f"transfer {reference[:40]!r} of {sku[:64]!r}: {-out / 1000:g} out, "
+                    f"{into / 1000:g} in",
                 )
 
 

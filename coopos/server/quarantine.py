@@ -236,7 +236,7 @@ def _replay(s: Session, now: datetime, entry_id: int, clean: bool, by: str) -> R
     q.updated_utc = now
     if holds:
         hold = holds[0]
-        q.code, q.message = hold.code[:32], hold.message
+        q.code, q.message = hold.code[:32], sync.safe_text(hold.message)
         q.detail = sync.stored_text(hold.detail)
         q.waits_for_event_id = hold.waits_for_event_id
         s.flush()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -511,10 +512,11 @@ class _Incoming:
     @property
     def document_uuid(self) -> str | None:
         found = self.payload.get("uuid") if self.kind in DOCUMENT_KINDS else None
-        return found if isinstance(found, str) and len(found) <= 32 else None
+        return found if isinstance(found, str) and _HEX32.fullmatch(found) else None
 
 
 DOCUMENT_KINDS = ("sale.completed", "refund.completed")
+_HEX32 = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass
@@ -543,6 +545,11 @@ def storable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def safe_text(value: str) -> str:
+    """``value``, or with what no column holds escaped (a message quoting a payload)."""
+    return value if storable(value) else json.dumps(value)[1:-1]
 
 
 def stored_text(payload: Any) -> str:
@@ -771,7 +778,7 @@ def write_holds(
                     "event_id": h.event_id,
                     "device_id": device_id,
                     "code": h.code[:32],
-                    "message": h.message,
+                    "message": safe_text(h.message),
                     "detail": stored_text(h.detail),
                     "envelope": stored_text(envelopes.get(h.seq, {})),
                     "document_uuid": h.document_uuid,
