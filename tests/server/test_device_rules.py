@@ -50,26 +50,30 @@ def everything(db) -> dict:
     return found
 
 
-def note_from_wh(t):
-    """A SHOP device wrote -40 at WH through a note with "from": "WH"."""
-    number = "BL-X-1"
+def transfer_note(t, sku, qty, origin, destination, number="BL-X-1"):
+    """A delivery note moving ``qty`` of ``sku`` from ``origin`` to a stand of SOUK."""
     return t.event(
         "stock.movements",
         {
             "movements": [
-                t.movement("ARG-OIL-100", Decimal(-40), "transfer_out", number, "WH"),
-                t.movement("ARG-OIL-100", Decimal(40), "transfer_in", number, "STAND-SOUK"),
+                t.movement(sku, Decimal(-qty), "transfer_out", number, origin),
+                t.movement(sku, Decimal(qty), "transfer_in", number, destination),
             ],
             "note": {
                 "uuid": new_uuid(),
                 "number": number,
                 "kind": "dispatch",
                 "fair": "SOUK",
-                "from": "WH",
-                "to": "STAND-SOUK",
+                "from": origin,
+                "to": destination,
             },
         },
     )
+
+
+def note_from_wh(t):
+    """A SHOP device wrote -40 at WH through a note with "from": "WH"."""
+    return transfer_note(t, "ARG-OIL-100", 40, "WH", "STAND-SOUK")
 
 
 def transfer_1000_for_1(t):
@@ -191,22 +195,5 @@ def test_a_stand_till_may_take_goods_from_the_shop_it_is_party_to(client, db, po
     from tests.server.conftest import enroll
 
     stand = enroll(client, db, "STAND-SOUK", prefix="S09")
-    number = "BL-S09-1"
-    stand.event(
-        "stock.movements",
-        {
-            "movements": [
-                stand.movement("ALM-500", Decimal(-2), "transfer_out", number, "SHOP"),
-                stand.movement("ALM-500", Decimal(2), "transfer_in", number, "STAND-SOUK"),
-            ],
-            "note": {
-                "uuid": new_uuid(),
-                "number": number,
-                "kind": "dispatch",
-                "fair": "SOUK",
-                "from": "SHOP",
-                "to": "STAND-SOUK",
-            },
-        },
-    )
+    transfer_note(stand, "ALM-500", 2, "SHOP", "STAND-SOUK", "BL-S09-1")
     assert [q for a in stand.sync() for q in a["quarantined"]] == []
