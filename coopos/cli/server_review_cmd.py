@@ -8,12 +8,18 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import re
 
 from coopos.cli.base import add_format
 from coopos.cli.render import render_table
 from coopos.domain.errors import ValidationError
 from coopos.i18n import N_, _
 from coopos.services.reports import Column, Table
+
+# Shown escaped (json already escapes control characters): what head office must see.
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
+)
 
 
 def register(ssub, parents) -> None:
@@ -157,7 +163,8 @@ def cmd_quarantine_show(args: argparse.Namespace) -> int:
         where = problem.get("path") or problem.get("loc")
         print(f"  - {where}: {problem.get('message') or problem.get('msg')}")
     print(_("As received:"))
-    print(json.dumps(found.payload, ensure_ascii=True, indent=2, sort_keys=True))
+    shown = json.dumps(found.payload, ensure_ascii=False, indent=2, sort_keys=True)
+    print(_INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", shown))
     return 0
 
 

@@ -220,6 +220,7 @@ def test_head_office_reviews_the_quarantine_from_the_command_line(run, client, d
     assert code == 0 and "invalid_text" in out and "invalid_time" in out
     code, out, _ = run("quarantine", "show", "1")
     assert code == 0 and "lines.0.name" in out and "Amandes\\u0000" in out
+    assert '"location": "SHOP"' in out
     code, out, _ = run("quarantine", "replay", "1")
     assert code == 1 and "still quarantined: invalid_text" in out
     code, out, _ = run("quarantine", "replay", "1", "--clean")
