@@ -1,6 +1,7 @@
 """``coopos server``: run the central server, and head office's admin commands
 (``init``, ``catalog import``, ``location``, ``fair``, ``user``, ``device``,
-``admin-token``), the consignment reports over every till's sales (``report
+``admin-token``, ``quarantine`` and ``flags`` in ``server_review_cmd``), the consignment
+reports over every till's sales (``report
 reconciliation``, ``report settlement``), ``payout add``, ``coop access-code`` (the
 cooperatives' portal) and ``shop`` (head office on statements).  Every command takes
 ``--database-url`` (default: ``server.db`` in the user data folder, or
@@ -15,9 +16,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from coopos.cli import server_review_cmd
 from coopos.cli.base import add_format
 from coopos.cli.render import render_table
 from coopos.domain.catalog import Role
+from coopos.domain.consignment import PAYOUT_METHODS
 from coopos.domain.errors import ValidationError
 from coopos.i18n import N_, _
 from coopos.services.catalog import CatalogImportError
@@ -25,7 +28,6 @@ from coopos.services.reports import Column, Table
 
 URL_ENV = "COOPOS_SERVER_DATABASE_URL"
 TEXT_FORMATS = ("text", "csv", "json")
-PAYOUT_METHODS = ("cash", "transfer", "cheque")
 DEFAULT_PORT = 8700
 
 
@@ -134,6 +136,7 @@ def register(sub, common) -> None:
     s.set_defaults(func=cmd_admin_token)
 
     _register_consignment(ssub, parents)
+    server_review_cmd.register(ssub, parents)
 
 
 def _register_consignment(ssub, parents) -> None:
@@ -412,11 +415,15 @@ def cmd_device_add(args: argparse.Namespace) -> int:
 
 
 def cmd_device_list(args: argparse.Namespace) -> int:
-    from coopos.server import admin
+    from coopos.server import admin, quarantine
 
     db = _open(args)
     try:
         devices = admin.list_devices(db)
+        held = quarantine.open_counts(db)
+        clock: dict[int, int] = {}
+        for row in quarantine.flag_summary(db, prefix="clock_"):
+            clock[row.device_id] = clock.get(row.device_id, 0) + row.events
     finally:
         db.dispose()
     rows = [
@@ -429,6 +436,8 @@ def cmd_device_list(args: argparse.Namespace) -> int:
             "last_seen": d.last_seen_utc.strftime("%Y-%m-%d %H:%M:%S") if d.last_seen_utc else "",
             "offset": f"{d.clock_offset_ms / 1000:+.1f}" if d.clock_offset_ms is not None else "",
             "acked": d.acked_seq,
+            "held": held.get(d.id, 0),
+            "clock": clock.get(d.id, 0),
             "flag": _("CLOCK DRIFT") if d.drift else "",
         }
         for d in devices
@@ -444,6 +453,8 @@ def cmd_device_list(args: argparse.Namespace) -> int:
             Column("last_seen", N_("Last contact (UTC)")),
             Column("offset", N_("Clock offset (s)")),
             Column("acked", N_("Events"), "int"),
+            Column("held", N_("Quarantined"), "int"),
+            Column("clock", N_("Clock flags"), "int"),
             Column("flag", N_("Note")),
         ],
         rows,

@@ -67,4 +67,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 n=report.flagged,
             )
         )
+    if report.held:
+        print(
+            _(
+                "The server holds {n} events aside for head office (they break a rule); they "
+                "are stored and will not be sent again.",
+                n=report.held,
+            )
+        )
     return 0

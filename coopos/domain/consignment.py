@@ -21,6 +21,8 @@ from coopos.domain.stock import MovementReason
 from coopos.domain.vat import vat_included
 
 ZERO = Decimal("0.000")
+# How a cooperative is paid (the till, head office and the server share this list).
+PAYOUT_METHODS = ("cash", "transfer", "cheque")
 
 # -- commission ------------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from coopos.domain.quantity import from_milli, to_milli
 from coopos.domain.search import normalise
 from coopos.domain.security import check_pin_format, hash_pin, verify_pin
 from coopos.i18n import _
+from coopos.protocol import text as text_rules
 from coopos.server import sync
 from coopos.server.db import Database
 from coopos.server.models import (
@@ -126,6 +127,8 @@ def add_fair(
         )
     if not name.strip():
         raise ValidationError(_("A fair needs a name."))
+    text_rules.check_name(name, _("The name"))
+    text_rules.check_name(city, _("The city"))
     if starts_on and ends_on and ends_on < starts_on:
         raise ValidationError(_("The end date is before the start date."))
 
@@ -155,6 +158,7 @@ def add_location(
         raise ValidationError(_("A location is a shop, a warehouse or a stand."))
     if not name.strip():
         raise ValidationError(_("A location needs a name."))
+    text_rules.check_name(name, _("The name"))
     if fair and kind != "stand":
         raise ValidationError(_("Only a stand belongs to a fair."))
 
@@ -180,7 +184,7 @@ def add_location(
 def add_user(db: Database, name: str, role: str, pin: str, language: str | None = None) -> User:
     """A user for every till (head office owns users).  PINs are unique: a PIN alone
     identifies a user at a till's login."""
-    name = name.strip()
+    name = text_rules.check_name(name.strip(), _("The name"))
     if not name or len(name) > 100:
         raise ValidationError(_("A user needs a name (up to 100 characters)."))
     try:
@@ -559,6 +563,12 @@ def update_product(db: Database, sku: str, version: int, changes: dict[str, Any]
         sync.check_text(changes)
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
+    for key in ("name_ar", "name_fr", "name_en", "name_zgh"):
+        if isinstance(changes.get(key), str):
+            text_rules.check_name(changes[key], _("The name"))
+    for key, label in (("cooperative", _("The cooperative")), ("category", _("The category"))):
+        if isinstance(changes.get(key), str):
+            text_rules.check_code(changes[key], label)
 
     def work(log: sync.ChangeLog) -> dict[str, Any]:
         with log.session.no_autoflush:  # one UPDATE at the end: the version moves by one

@@ -29,7 +29,7 @@ from coopos.domain.errors import (
     StateError,
     ValidationError,
 )
-from coopos.server import admin, portal, schemas, sync
+from coopos.server import admin, portal, quarantine, schemas, sync
 from coopos.server.db import Database
 
 MAX_BODY = 4 * 1024 * 1024  # bytes; see docs/sync.md (a catalog-sized stock event fits)
@@ -142,7 +142,7 @@ def device_only(caller: Caller) -> sync.Principal:
 
 def admin_only(caller: Caller) -> sync.Principal:
     if not caller.is_admin:
-        raise sync.SyncError(403, "admin_only", "catalog edits need an admin token")
+        raise sync.SyncError(403, "admin_only", "this needs a head-office admin token")
     return caller
 
 
@@ -158,6 +158,7 @@ def sales_filter(
     return admin.SalesFilter(location, fair, cooperative, day, from_day, to_day, kind)
 
 
+EntryId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 DeviceCaller = Annotated[sync.Principal, Depends(device_only)]
 AdminCaller = Annotated[sync.Principal, Depends(admin_only)]
 Filter = Annotated[admin.SalesFilter, Depends(sales_filter)]
@@ -212,6 +213,12 @@ def create_app(database_url: str | None = None, *, database: Database | None = N
             duplicates=result.duplicates,
             stored=result.stored,
             flagged=[schemas.FlagOut(**vars(f)) for f in result.flagged],
+            quarantined=[
+                schemas.QuarantinedOut(
+                    seq=h.seq, uuid=h.uuid, code=h.code, message=h.message, detail=h.detail
+                )
+                for h in result.quarantined
+            ],
         )
 
     @app.get("/v1/sync/pull", response_model=schemas.PullResponse, responses=_ERRORS, tags=["sync"])
@@ -307,7 +314,121 @@ def create_app(database_url: str | None = None, *, database: Database | None = N
         rows = admin.flags(db, code, device_id, limit)
         return schemas.FlagsResponse(flags=[schemas.FlagRow(**r) for r in rows])
 
+    _quarantine_routes(app, db)
     return app
+
+
+def _entry_out(entry: quarantine.Entry) -> dict[str, Any]:
+    data = dict(vars(entry))
+    data.pop("document_uuid")
+    for key in ("received_utc", "updated_utc", "resolved_utc"):
+        data[key] = sync.iso_utc(data[key]) if data[key] is not None else None
+    return data
+
+
+def _replayed_out(result: quarantine.Replayed) -> schemas.ReplayOut:
+    return schemas.ReplayOut(
+        **_entry_out(result.entry),
+        flagged=[schemas.FlagOut(**vars(f)) for f in result.flagged],
+        dependents=[_replayed_out(d) for d in result.dependents],
+    )
+
+
+def _by(caller: sync.Principal) -> str:
+    return f"admin token {caller.id}"
+
+
+def _quarantine_routes(app: FastAPI, db: Database) -> None:
+    """Head office's review: quarantined events (admin token) and flags per device."""
+
+    @app.get(
+        "/v1/quarantine",
+        response_model=schemas.QuarantineResponse,
+        responses=_ERRORS,
+        tags=["quarantine"],
+    )
+    def quarantined(
+        caller: AdminCaller,
+        status: Annotated[str, Query(pattern=r"^(open|replayed|discarded|all)$")] = "open",
+        device_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+        code: Annotated[str | None, Query(pattern=r"^[a-z_]{1,32}$")] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> schemas.QuarantineResponse:
+        """Events stored but not projected, oldest first, with their reason."""
+        found = quarantine.entries(db, None if status == "all" else status, device_id, code, limit)
+        return schemas.QuarantineResponse(
+            entries=[schemas.QuarantineEntryOut(**_entry_out(e)) for e in found]
+        )
+
+    @app.get(
+        "/v1/quarantine/{entry_id}",
+        response_model=schemas.QuarantineDetailOut,
+        responses=_ERRORS,
+        tags=["quarantine"],
+    )
+    def quarantined_event(entry_id: EntryId, caller: AdminCaller) -> schemas.QuarantineDetailOut:
+        """One entry with its event exactly as received and what waits for it."""
+        found = quarantine.details(db, entry_id)
+        return schemas.QuarantineDetailOut(
+            **_entry_out(found.entry),
+            payload=found.payload,
+            envelope=found.envelope,
+            created_utc=sync.iso_utc(found.created_utc),
+            flags=found.flags,
+            waiting=[schemas.QuarantineEntryOut(**_entry_out(e)) for e in found.waiting],
+        )
+
+    @app.post(
+        "/v1/quarantine/{entry_id}/replay",
+        response_model=schemas.ReplayOut,
+        responses=_ERRORS,
+        tags=["quarantine"],
+    )
+    def replay(
+        entry_id: EntryId, caller: AdminCaller, body: schemas.ReplayRequest | None = None
+    ) -> schemas.ReplayOut:
+        """Project the event again (after a fix); ``status`` says if it is still held."""
+        clean = body.clean if body is not None else False
+        return _replayed_out(quarantine.replay(db, entry_id, clean, _by(caller)))
+
+    @app.post(
+        "/v1/quarantine/{entry_id}/discard",
+        response_model=schemas.QuarantineEntryOut,
+        responses=_ERRORS,
+        tags=["quarantine"],
+    )
+    def discard(
+        entry_id: EntryId, body: schemas.DiscardRequest, caller: AdminCaller
+    ) -> schemas.QuarantineEntryOut:
+        """Set the event aside for good, with a reason (it stays stored)."""
+        entry = quarantine.discard(db, entry_id, body.reason, _by(caller))
+        return schemas.QuarantineEntryOut(**_entry_out(entry))
+
+    @app.get(
+        "/v1/flags/summary",
+        response_model=schemas.FlagSummaryResponse,
+        responses=_ERRORS,
+        tags=["reports"],
+    )
+    def flag_summary(
+        caller: Caller,
+        device_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+        prefix: Annotated[str | None, Query(pattern=r"^[a-z_]{1,32}$")] = None,
+    ) -> schemas.FlagSummaryResponse:
+        """Flagged events per device and code (``prefix=clock_``: its clock's flags)."""
+        rows = quarantine.flag_summary(db, device_id, prefix)
+        return schemas.FlagSummaryResponse(
+            rows=[
+                schemas.FlagCountRow(
+                    device_id=r.device_id,
+                    receipt_prefix=r.receipt_prefix,
+                    code=r.code,
+                    events=r.events,
+                    last_received_utc=sync.iso_utc(r.last_received_utc),
+                )
+                for r in rows
+            ]
+        )
 
 
 def _handlers(app: FastAPI) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -28,6 +29,7 @@ from coopos.domain.catalog import pick_name
 from coopos.domain.errors import NotFoundError, ValidationError
 from coopos.domain.quantity import from_milli
 from coopos.i18n import _, current_language
+from coopos.protocol import text as text_rules
 from coopos.server import sync
 from coopos.server.db import Database
 from coopos.server.models import (
@@ -47,11 +49,12 @@ from coopos.server.models import (
     new_uuid,
 )
 
-PAYOUT_METHODS = sync.PAYOUT_METHODS
+PAYOUT_METHODS = rules.PAYOUT_METHODS
 SHOP_KEY = "shop"
 SHOP_FIELDS = ("name", "address", "ice", "if", "tp", "odco", "phone")
 LOGIN_WINDOW = timedelta(minutes=1)
 LOGIN_MAX_FAILURES = 5  # per client address and window, as for enrollment
+_MONTH = re.compile(r"(20\d\d)-(0[1-9]|1[0-2])")
 
 
 def _day(value: str | date | None) -> str | None:
@@ -431,10 +434,8 @@ def add_payout(
         raise ValidationError(_("Give the transfer or cheque number."))
     if len(reference) > 100:
         raise ValidationError(_("A reference is at most 100 characters."))
-    try:
-        sync.check_text([reference, note])
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from None
+    text_rules.check_free_text(reference, _("The reference"))
+    text_rules.check_free_text(note, _("The note"))
     now = db.now()
     local = datetime.now().astimezone().isoformat(timespec="seconds")
     with db.write() as s:
@@ -484,10 +485,8 @@ def shop(db: Database) -> dict[str, str]:
 def set_shop(db: Database, **values: str | None) -> dict[str, str]:
     """Head office as printed on statements: name, address, ICE, IF, TP, ODCO, phone."""
     changes = {k: v.strip() for k, v in values.items() if v is not None and k in SHOP_FIELDS}
-    try:
-        sync.check_text(changes)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from None
+    for value in changes.values():
+        text_rules.check_free_text(value, _("A detail of the shop"))
     if any(len(v) > 200 for v in changes.values()):
         raise ValidationError(_("At most 200 characters per field."))
     with db.write() as s:
@@ -849,7 +848,8 @@ def months_of(s: Session, coop_code: str) -> list[str]:
             .distinct()
         ).scalars()
     )
-    return sorted(found, reverse=True)
+    # rows projected before the server checked dates (issue 13) may carry "9999-99"
+    return sorted((m for m in found if _MONTH.fullmatch(m or "")), reverse=True)
 
 
 def balance(s: Session, coop_code: str) -> dict[str, int]:

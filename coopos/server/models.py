@@ -8,9 +8,10 @@ Three groups of tables:
   snapshot of every committed change, numbered in commit order (the pull cursor);
 - devices and admin tokens (only hashes of secrets are stored);
 - what tills push: ``events`` stored raw, projected into sales, shifts, cash and stock
-  movements.  The projection refers to locations, products and cooperatives by code, as
-  the till printed them, so that a later catalog edit never rewrites history.  Fairs
-  add consignment notes, end-of-fair counts and closings, and payouts to cooperatives;
+  movements, or held in ``quarantine`` when they cannot be (docs/sync.md).  The
+  projection refers to locations, products and cooperatives by code, as the till printed
+  them, so that a later catalog edit never rewrites history.  Fairs add consignment
+  notes, end-of-fair counts and closings, and payouts to cooperatives;
 - the cooperatives' portal: access codes (hashed), failed sign-ins, server settings.
 
 Money is integer centimes (``*_cents``), quantities integer thousandths
@@ -229,6 +230,10 @@ class Device(ServerBase):
     clock_offset_ms: Mapped[int | None] = mapped_column(BigInteger)
     # every event with seq <= acked_seq is stored (sequences are gap-free from 1)
     acked_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # the latest event time the device sent that was not ahead of the server's clock
+    # (and its seq): the reference for flagging an event whose clock went backwards
+    clock_seq: Mapped[int | None] = mapped_column(BigInteger)
+    clock_utc: Mapped[datetime | None] = mapped_column(DateTime)
 
     location: Mapped[Location] = relationship()
 
@@ -285,6 +290,33 @@ class EventFlag(ServerBase):
     code: Mapped[str] = mapped_column(String(32), index=True)
     detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON
     created_utc: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Quarantine(ServerBase):
+    """An event stored but not projected: it breaks a rule (``code``, ``message``,
+    ``detail``) or waits for one that does (``waits_for_event_id``, a refund of a
+    quarantined sale).  It counts nowhere until head office replays it after a fix
+    (``replayed``) or sets it aside (``discarded``).  ``envelope`` keeps the kind and
+    time exactly as received, in JSON, when the events row could not."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (CheckConstraint("status IN ('open','replayed','discarded')", name="status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), unique=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32), index=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    envelope: Mapped[str] = mapped_column(Text, default="{}")  # JSON: kind, created_utc
+    document_uuid: Mapped[str | None] = mapped_column(String(32), index=True)
+    waits_for_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    updated_utc: Mapped[datetime] = mapped_column(DateTime)
+    resolved_utc: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_by: Mapped[str] = mapped_column(String(100), default="")
+    resolution: Mapped[str] = mapped_column(Text, default="")  # why, how (cleaned text)
 
 
 class Sale(ServerBase):
@@ -558,6 +590,7 @@ __all__ = [
     "PortalFailure",
     "Product",
     "ProductBarcode",
+    "Quarantine",
     "Sale",
     "SaleLine",
     "SalePayment",

@@ -308,11 +308,22 @@ class FlagOut(BaseModel):
     detail: dict[str, Any]
 
 
+class QuarantinedOut(BaseModel):
+    """An event stored and acknowledged but not projected (docs/sync.md, Quarantine)."""
+
+    seq: int
+    uuid: str
+    code: str
+    message: str
+    detail: dict[str, Any]
+
+
 class PushResponse(BaseModel):
     acked_through: int
     duplicates: int
     stored: int
     flagged: list[FlagOut]
+    quarantined: list[QuarantinedOut]
 
 
 class ChangeOut(BaseModel):
@@ -455,3 +466,65 @@ class FlagRow(BaseModel):
 
 class FlagsResponse(BaseModel):
     flags: list[FlagRow]
+
+
+# -- quarantine and flags per device (head office) ---------------------------------------------
+
+
+class QuarantineEntryOut(BaseModel):
+    id: int
+    device_id: int
+    receipt_prefix: str
+    seq: int
+    uuid: str
+    kind: str
+    code: str
+    message: str
+    detail: dict[str, Any]
+    status: Literal["open", "replayed", "discarded"]
+    attempts: int
+    received_utc: str
+    updated_utc: str
+    resolved_utc: str | None
+    resolved_by: str
+    resolution: str
+    waits_for_seq: int | None
+
+
+class QuarantineResponse(BaseModel):
+    entries: list[QuarantineEntryOut]
+
+
+class QuarantineDetailOut(QuarantineEntryOut):
+    payload: Any  # the event's payload as received
+    envelope: dict[str, Any]  # its kind and time as received
+    created_utc: str
+    flags: list[dict[str, Any]]
+    waiting: list[QuarantineEntryOut]  # entries replayed with this one
+
+
+class ReplayRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    clean: bool = False  # remove control and direction characters from its text first
+
+
+class ReplayOut(QuarantineEntryOut):
+    flagged: list[FlagOut]
+    dependents: list[ReplayOut]
+
+
+class DiscardRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, StringConstraints(max_length=2000)]
+
+
+class FlagCountRow(BaseModel):
+    device_id: int
+    receipt_prefix: str
+    code: str
+    events: int
+    last_received_utc: str
+
+
+class FlagSummaryResponse(BaseModel):
+    rows: list[FlagCountRow]

@@ -32,6 +32,7 @@ from coopos.domain.search import normalise
 from coopos.domain.stock import MovementReason
 from coopos.domain.vat import check_vat_rate
 from coopos.i18n import _, ngettext
+from coopos.protocol import text as text_rules
 from coopos.services import inventory, lookups
 from coopos.services.context import Context
 
@@ -192,19 +193,22 @@ def _cell_text(value: object) -> str:
 
 def parse_row(line: int, row: dict[str, str]) -> CatalogRow:
     """One row to a ``CatalogRow``, or ValidationError naming the first problem."""
-    sku = row.get("sku", "").strip()
+    sku = text_rules.check_code(row.get("sku", "").strip(), _("The SKU"))
     if not sku:
         raise ValidationError(_("the SKU is empty"))
     if len(sku) > 64:
         raise ValidationError(_("the SKU is longer than 64 characters"))
     barcodes = tuple(b.strip() for b in row.get("barcode", "").split("|") if b.strip())
     for code in barcodes:
+        text_rules.check_code(code, _("A barcode"))
         if not _BARCODE.match(code):
             raise ValidationError(_("“{barcode}” is not a valid barcode", barcode=code))
     names = {c[5:]: row.get(c, "").strip() for c in NAME_COLUMNS if row.get(c, "").strip()}
+    for name in names.values():
+        text_rules.check_name(name, _("The name"))
     if not names:
         raise ValidationError(_("the product has no name in any language"))
-    cooperative = row.get("cooperative", "").strip()
+    cooperative = text_rules.check_code(row.get("cooperative", "").strip(), _("The cooperative"))
     if not cooperative:
         raise ValidationError(_("the cooperative is empty"))
     unit = Unit.parse(row.get("unit", ""))
@@ -231,7 +235,7 @@ def parse_row(line: int, row: dict[str, str]) -> CatalogRow:
         barcodes=barcodes,
         names=names,
         cooperative=cooperative,
-        category=row.get("category", "").strip(),
+        category=text_rules.check_code(row.get("category", "").strip(), _("The category")),
         unit=unit,
         price=price,
         vat_rate=vat,

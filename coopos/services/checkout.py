@@ -45,6 +45,7 @@ from coopos.domain.sale import (
 )
 from coopos.domain.stock import MovementReason
 from coopos.i18n import _, current_language
+from coopos.protocol import text as text_rules
 from coopos.services import lookups, settings
 from coopos.services.context import Context
 from coopos.services.documents import Document, ProductRef, write_document
@@ -370,6 +371,7 @@ class Checkout:
     def add_payment(self, method: PaymentMethod | str, amount: Cents, reference: str = "") -> None:
         self._require(CheckoutState.PAYMENT)
         method = PaymentMethod.parse(method) if isinstance(method, str) else method
+        text_rules.check_free_text(reference, _("The reference"))
         if amount <= 0:
             raise ValidationError(_("A payment must be more than zero."))
         remaining = self.tender.remaining

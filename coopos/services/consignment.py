@@ -41,6 +41,7 @@ from coopos.domain.money import Cents
 from coopos.domain.quantity import from_milli, to_milli
 from coopos.domain.stock import MovementReason
 from coopos.i18n import _, current_language
+from coopos.protocol import text as text_rules
 from coopos.services import lookups
 from coopos.services.context import Context
 from coopos.services.inventory import (
@@ -54,7 +55,7 @@ from coopos.services.inventory import (
 )
 
 ZERO = Decimal("0.000")
-PAYOUT_METHODS = ("cash", "transfer", "cheque")
+PAYOUT_METHODS = rules.PAYOUT_METHODS  # one list for the till, head office and the server
 _FAIR_CODE = re.compile(r"^[A-Z0-9_-]{1,26}$")  # its stand, STAND-CODE, fits 32
 EXPLANATIONS = ("damaged", "gift", "sample")
 
@@ -171,7 +172,9 @@ def create_fair(
         )
     if starts_on and ends_on and ends_on < starts_on:
         raise ValidationError(_("A fair cannot end before it starts."))
-    stand_code = (stand or f"STAND-{code}").strip().upper()
+    text_rules.check_name(name, _("The name"))
+    text_rules.check_name(city, _("The city"))
+    stand_code = text_rules.check_code((stand or f"STAND-{code}").strip().upper(), _("The stand"))
     with ctx.write() as uow:
         s = uow.session
         if s.execute(select(Fair.id).where(func.upper(Fair.code) == code)).first():
@@ -250,6 +253,8 @@ def return_goods(
 
 
 def _move(ctx, kind, fair_code, items, other, user_id, note) -> NoteResult:
+    text_rules.check_free_text(note, _("The note"))
+    text_rules.check_code(other, _("The place"))
     with ctx.write() as uow:
         s = uow.session
         fair_row = fair(s, fair_code)
@@ -703,6 +708,8 @@ def add_payout(
         raise ValidationError(_("A payout is paid in cash, by transfer or by cheque."))
     if method in ("transfer", "cheque") and not reference.strip():
         raise ValidationError(_("Give the transfer or cheque number."))
+    text_rules.check_free_text(reference, _("The reference"))
+    text_rules.check_free_text(note, _("The note"))
     with ctx.write() as uow:
         s = uow.session
         coop = lookups.cooperative(s, cooperative)

@@ -22,6 +22,7 @@ from coopos.domain.errors import ValidationError
 from coopos.domain.quantity import ZERO, from_milli, quantity, to_milli
 from coopos.domain.stock import MovementReason
 from coopos.i18n import _
+from coopos.protocol import text as text_rules
 from coopos.services import lookups
 from coopos.services.context import Context
 
@@ -56,6 +57,9 @@ def movement_row(
     note: str = "",
     sale_id: int | None = None,
 ) -> dict[str, Any]:
+    # what the server would refuse is refused here, where it is typed
+    text_rules.check_free_text(reference, _("The reference"))
+    text_rules.check_free_text(note, _("The note"))
     return {
         "uuid": new_uuid(),
         "product_id": product.id,

@@ -12,6 +12,7 @@ from coopos.db.models import Fair, Location
 from coopos.domain import events
 from coopos.domain.errors import ValidationError
 from coopos.i18n import _
+from coopos.protocol import text as text_rules
 from coopos.services.context import Context
 
 KINDS = ("shop", "warehouse", "stand")
@@ -39,6 +40,8 @@ def add_location(
         raise ValidationError(_("A location is a shop, a warehouse or a stand."))
     if not name.strip():
         raise ValidationError(_("A location needs a name."))
+    for value in (name, fair_name or "", city):
+        text_rules.check_name(value, _("The name"))
     if fair_name and kind != "stand":
         raise ValidationError(_("Only a stand belongs to a fair."))
     if starts_on and ends_on and ends_on < starts_on:

@@ -18,6 +18,7 @@ from coopos.domain.catalog import parse_rate_bp
 from coopos.domain.errors import NotFoundError, StateError, ValidationError
 from coopos.domain.money import format_amount
 from coopos.i18n import _
+from coopos.protocol import text as text_rules
 from coopos.services import lookups
 from coopos.services.catalog import parse_row, reindex, search
 from coopos.services.context import Context
@@ -172,9 +173,13 @@ def save_cooperative(
     expected_version: int | None = None,
     user_id: int | None = None,
 ) -> Cooperative:
-    code = fields.code.strip().upper()
+    code = text_rules.check_code(fields.code.strip().upper(), _("The cooperative code"))
     if not code or len(code) > 16 or not code.replace("-", "").replace("_", "").isalnum():
         raise ValidationError(_("A cooperative code is 1 to 16 letters or digits."))
+    for lang in ("ar", "fr", "en", "zgh"):
+        text_rules.check_name(getattr(fields, f"name_{lang}"), _("The name"))
+    for value in (fields.odco_number, fields.ice, fields.phone, fields.city):
+        text_rules.check_name(value, _("A detail of the cooperative"))
     if not (fields.name_ar.strip() or fields.name_fr.strip()):
         raise ValidationError(_("A cooperative needs a name in Arabic or French."))
     ice = fields.ice.strip()

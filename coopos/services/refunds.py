@@ -28,6 +28,7 @@ from coopos.domain.sale import (
 from coopos.domain.stock import MovementReason
 from coopos.domain.vat import vat_breakdown
 from coopos.i18n import _
+from coopos.protocol import text as text_rules
 from coopos.services import lookups, settings
 from coopos.services.checkout import Approver, SaleResult, load_sale, sale_number
 from coopos.services.context import Context
@@ -104,6 +105,7 @@ def refund(
     user_id: int | None = None,
 ) -> SaleResult:
     """Refund ``items`` (sku or barcode, quantity) of a sale, or all that is left of it."""
+    text_rules.check_free_text(reason, _("The reason"))
     with ctx.write() as uow:
         s = uow.session
         original = load_sale(s, receipt_no)

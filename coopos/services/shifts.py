@@ -19,6 +19,7 @@ from coopos.domain.errors import ApprovalRequired, PermissionDenied, StateError,
 from coopos.domain.money import Cents
 from coopos.domain.sale import PaymentMethod
 from coopos.i18n import _
+from coopos.protocol import text as text_rules
 from coopos.services import lookups, settings
 from coopos.services.context import Context
 from coopos.services.shift_report import (
@@ -79,6 +80,7 @@ def cash_movement(ctx: Context, user_id: int, amount: Cents, reason: str) -> Cas
         raise ValidationError(_("The amount cannot be zero."))
     if not reason.strip():
         raise ValidationError(_("Say why cash goes in or out of the drawer."))
+    text_rules.check_free_text(reason, _("The reason"))
     with ctx.write() as uow:
         s = uow.session
         shift = require_open(s)
@@ -113,6 +115,7 @@ def record_drawer_opened(ctx: Context, manager_id: int, reason: str) -> None:
     a manager's decision, always audited with its reason."""
     if not reason.strip():
         raise ValidationError(_("Say why the drawer is opened."))
+    text_rules.check_free_text(reason, _("The reason"))
     with ctx.write() as uow:
         shift = lookups.open_shift(uow.session)
         uow.audit(

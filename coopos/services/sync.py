@@ -70,6 +70,7 @@ class RoundReport:
     pulled: int
     waiting: int
     flagged: int
+    held: int = 0  # quarantined by the server: stored, not counted until head office acts
 
 
 def _now_iso() -> str:
@@ -168,7 +169,7 @@ def sync_once(ctx: Context, transport: Transport | None = None) -> RoundReport:
     recording it for the status bar) when the server cannot be used now."""
     client = client_for(ctx, transport)
     try:
-        pushed, flagged = _push_all(ctx, client)
+        pushed, flagged, held = _push_all(ctx, client)
         pulled = _pull_all(ctx, client)
     except SyncFailure as exc:
         _record(ctx, error=exc.message)
@@ -176,7 +177,7 @@ def sync_once(ctx: Context, transport: Transport | None = None) -> RoundReport:
     _record(ctx, ok=True)
     waiting = state(ctx).waiting
     ctx.events.publish(events.SYNC_DONE, pushed=pushed, pulled=pulled, waiting=waiting)
-    return RoundReport(pushed, pulled, waiting, flagged)
+    return RoundReport(pushed, pulled, waiting, flagged, held)
 
 
 def _record(ctx: Context, ok: bool = False, error: str = "") -> None:
@@ -224,11 +225,11 @@ def _ack(ctx: Context, through: int) -> None:
         )
 
 
-def _push_all(ctx: Context, client: SyncClient) -> tuple[int, int]:
-    pushed = flagged = 0
+def _push_all(ctx: Context, client: SyncClient) -> tuple[int, int, int]:
+    pushed = flagged = held = 0
     first = _first_unacked(ctx)
     if first is None:
-        return 0, 0
+        return 0, 0, 0
     after = first - 1
     for _round in range(10_000):
         batch = _outbox_batch(ctx, after)
@@ -250,11 +251,19 @@ def _push_all(ctx: Context, client: SyncClient) -> tuple[int, int]:
         _ack(ctx, through)
         pushed += int(answer.get("stored", 0))
         flagged += len(answer.get("flagged") or [])
+        for event in answer.get("quarantined") or []:  # acknowledged: never sent again
+            held += 1
+            log.warning(
+                "the server quarantined event %s (%s): %s",
+                event.get("seq"),
+                event.get("code"),
+                event.get("message"),
+            )
         if through < batch[-1]["seq"]:  # the server took less than sent: resend the rest
             after = through
             continue
         after = batch[-1]["seq"]
-    return pushed, flagged
+    return pushed, flagged, held
 
 
 def _pull_all(ctx: Context, client: SyncClient) -> int:

@@ -32,6 +32,7 @@ warnings.filterwarnings("ignore", message=".*httpx2.*")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
+from coopos.domain.vat import vat_included  # noqa: E402
 from coopos.server import admin, consignment  # noqa: E402
 from coopos.server.app import create_app  # noqa: E402
 from coopos.server.db import Database, create_server_engine, normalise_url  # noqa: E402
@@ -169,6 +170,19 @@ def db(database_url) -> Iterator[Database]:
 def client(db):
     with TestClient(create_app(database=db)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def run(database_url, capsys):
+    """``coopos server ARGS --database-url URL``: (exit code, stdout, stderr)."""
+    from coopos.cli import main
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(["server", *argv, "--database-url", database_url])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
 
 
 @pytest.fixture
@@ -401,7 +415,7 @@ class Till:
             "note": "",
             "lines": lines,
             "payments": [{"method": "cash", "amount": total, "tendered": total, "reference": ""}],
-            "vat": [{"rate": 10, "gross": total, "vat": total * 10 // 110}],
+            "vat": [{"rate": 10, "gross": total, "vat": vat_included(total, 10)}],
             "stock_movements": movements,
         }
         return self.event(f"{kind}.completed", payload)

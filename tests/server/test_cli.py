@@ -6,18 +6,7 @@ import re
 
 import pytest
 
-from coopos.cli import main
 from coopos.server import admin
-
-
-@pytest.fixture
-def run(database_url, capsys):
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(["server", *argv, "--database-url", database_url])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_head_office_sets_up_catalog_users_and_devices(run, tmp_path, client, db):

@@ -51,6 +51,24 @@ def test_domain_is_plain_python():
     )
 
 
+def test_protocol_is_plain_python_shared_by_till_and_server():
+    """coopos.protocol holds the rules both sides apply: no database, web framework, Qt,
+    nor either side's code."""
+    forbidden = (
+        "sqlalchemy",
+        "alembic",
+        "fastapi",
+        "pydantic",
+        "PySide6",
+        "coopos.db",
+        "coopos.services",
+        "coopos.server",
+        "coopos.cli",
+        "coopos.sync",
+    )
+    assert offenders("protocol", forbidden) == []
+
+
 def test_db_depends_on_domain_only():
     assert offenders("db", ("coopos.services", "coopos.cli")) == []
 
