@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from coopos.cli.base import add_format, ask_pin, db_path, open_context
+from coopos.cli.base import add_format, ask_pin, db_path, open_context, whole_number
 from coopos.cli.render import text_table
 from coopos.domain.catalog import Role
 from coopos.domain.errors import StateError
@@ -37,7 +37,7 @@ def register(sub, common) -> None:
     a = asub.add_parser("verify", parents=[common], help=_("verify the hash chain"))
     a.set_defaults(func=cmd_audit_verify)
     a = asub.add_parser("show", parents=[common], help=_("show recent entries"))
-    a.add_argument("--limit", type=int, default=30)
+    a.add_argument("--limit", type=whole_number(1, 100_000), default=30)
     add_format(a)
     a.set_defaults(func=cmd_audit_show)
 

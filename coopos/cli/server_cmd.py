@@ -15,7 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from coopos.cli.base import add_format
+from coopos.cli.base import add_format, whole_number
 from coopos.cli.render import render_table
 from coopos.domain.catalog import Role
 from coopos.domain.errors import ValidationError
@@ -52,9 +52,12 @@ def register(sub, common) -> None:
 
     p = sub.add_parser("server", parents=parents, help=_("run the central server, or manage it"))
     p.add_argument("--host", default="127.0.0.1", help=_("address to listen on"))
-    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument("--port", type=whole_number(1, 65535), default=DEFAULT_PORT)
     p.add_argument(
-        "--workers", type=int, default=1, help=_("server processes (they share the database)")
+        "--workers",
+        type=whole_number(1, 64),
+        default=1,
+        help=_("server processes (they share the database)"),
     )
     p.add_argument(
         "--forwarded-allow-ips",
@@ -115,14 +118,17 @@ def register(sub, common) -> None:
     c.add_argument("--prefix", help=_("its receipt prefix (default: the next free T01, T02…)"))
     c.add_argument("--name", default="")
     c.add_argument(
-        "--hours", type=int, default=24, help=_("how long the code is valid (default: 24)")
+        "--hours",
+        type=whole_number(1, 24 * 365),
+        default=24,
+        help=_("how long the code is valid (default: 24)"),
     )
     c.set_defaults(func=cmd_device_add)
     c = dsub.add_parser("list", parents=parents, help=_("devices, their last contact and clock"))
     add_format(c)
     c.set_defaults(func=cmd_device_list)
     c = dsub.add_parser("revoke", parents=parents, help=_("refuse a device from now on"))
-    c.add_argument("id", type=int)
+    c.add_argument("id", type=whole_number(1, 2**62))
     c.set_defaults(func=cmd_device_revoke)
 
     s = ssub.add_parser(
@@ -130,7 +136,9 @@ def register(sub, common) -> None:
     )
     s.add_argument("--name", default="", help=_("who or what uses it"))
     s.add_argument("--list", action="store_true", help=_("list tokens instead"))
-    s.add_argument("--revoke", type=int, metavar="ID", help=_("revoke a token instead"))
+    s.add_argument(
+        "--revoke", type=whole_number(1, 2**62), metavar="ID", help=_("revoke a token instead")
+    )
     s.set_defaults(func=cmd_admin_token)
 
     _register_consignment(ssub, parents)
@@ -221,8 +229,12 @@ def _open(args: argparse.Namespace):
 
 def _shown(url: str) -> str:
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-    return make_url(url).render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        raise ValidationError(_("“{url}” is not a database URL.", url=url)) from None
 
 
 def _day(text: str | None) -> date | None:

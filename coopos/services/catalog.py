@@ -112,6 +112,8 @@ def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """Rows of a CSV or XLSX file as ``(line number, {column: text})``."""
     if not path.exists():
         raise ValidationError(_("File not found: {path}", path=path))
+    if path.is_dir():
+        raise ValidationError(_("{path} is a folder: give a file.", path=path))
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         yield from _read_xlsx(path)
     else:
