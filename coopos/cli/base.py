@@ -100,14 +100,15 @@ def open_context(args: argparse.Namespace, need_setup: bool = True) -> Context:
     return ctx
 
 
-def ask_pin(args: argparse.Namespace, purpose: str) -> str:
-    """The PIN from ``--pin``, ``$COOPOS_PIN`` or a hidden prompt on a terminal."""
+def ask_pin(args: argparse.Namespace, purpose: str, missing: str | None = None) -> str:
+    """The PIN from ``--pin``, ``$COOPOS_PIN`` or a hidden prompt on a terminal; else
+    ``PermissionDenied(missing)``: one sentence saying how to give it."""
     pin = getattr(args, "pin", None) or os.environ.get("COOPOS_PIN")
     if pin:
         return pin
     if sys.stdin.isatty():
         return getpass.getpass(_("{purpose}: ", purpose=purpose))
-    raise PermissionDenied(_("A manager's PIN is needed: give it with --pin."))
+    raise PermissionDenied(missing or _("A manager's PIN is needed: give it with --pin."))
 
 
 def split_pair(text: str, default_second: str | None = None) -> tuple[str, str | None]:

@@ -15,8 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coopos.domain.catalog import Role
 from coopos.domain.errors import CooposError, ValidationError
-from coopos.domain.security import check_pin_format
+from coopos.domain.pin_policy import check_pin
 from coopos.i18n import _, set_language
 from coopos.services import setup
 from coopos.services.context import Context
@@ -71,7 +72,7 @@ class FirstRunScreen(QWidget):
         self.pin2 = QLineEdit()
         self.pin2.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin2.setObjectName("adminPin2")
-        form.addRow(_("Admin PIN (4 to 8 digits)"), self.pin)
+        form.addRow(_("Admin PIN (6 to 8 digits)"), self.pin)
         form.addRow(_("Admin PIN again"), self.pin2)
         column.addLayout(form)
         self.error = set_role(QLabel(), "error")
@@ -97,7 +98,7 @@ class FirstRunScreen(QWidget):
         try:
             if not self.fields["shop.name"].text().strip():
                 raise ValidationError(_("The shop needs a name (it is printed on receipts)."))
-            pin = check_pin_format(self.pin.text())
+            pin = check_pin(self.pin.text(), Role.ADMIN)
             if pin != self.pin2.text().strip():
                 raise ValidationError(_("The two PINs differ."))
             setup.init_database(

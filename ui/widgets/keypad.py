@@ -91,6 +91,7 @@ class ValueDialog(QDialog):
         super().__init__(parent)
         self.kind = kind
         self.value: Cents | Decimal | None = None
+        self.setObjectName("valueDialog")
         self.setWindowTitle(title)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(prompt))
