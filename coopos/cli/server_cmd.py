@@ -60,10 +60,16 @@ def register(sub, common) -> None:
         help=_("server processes (they share the database)"),
     )
     p.add_argument(
+        "--trusted-proxies",
         "--forwarded-allow-ips",
-        default="127.0.0.1",
+        dest="trusted_proxies",
+        default=None,
         metavar="IPS",
-        help=_("reverse proxies trusted for X-Forwarded-For (comma-separated)"),
+        help=_(
+            "reverse proxies whose X-Forwarded-For is believed: addresses or networks, "
+            "comma-separated (default: $COOPOS_SERVER_TRUSTED_PROXIES, else 127.0.0.1, a "
+            "proxy on this machine)"
+        ),
     )
     p.set_defaults(func=cmd_run)
     ssub = p.add_subparsers(dest="server_command", metavar="ACTION")
@@ -102,14 +108,26 @@ def register(sub, common) -> None:
     c.add_argument("--to", dest="ends_on", metavar="YYYY-MM-DD")
     c.set_defaults(func=cmd_fair_add)
 
-    s = ssub.add_parser("user", parents=parents, help=_("users of every till"))
+    s = ssub.add_parser("user", parents=parents, help=_("users of the tills"))
     usub = s.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     c = usub.add_parser("add", parents=parents, help=_("add a user"))
     c.add_argument("name")
     c.add_argument("--role", choices=[r.value for r in Role], required=True)
-    c.add_argument("--pin", required=True, help=_("the user's PIN (4 to 8 digits)"))
+    c.add_argument(
+        "--pin",
+        required=True,
+        help=_("the user's PIN (4 to 8 digits; 6 or more for a manager or an admin)"),
+    )
     c.add_argument("--language", choices=["ar", "fr", "zgh", "en"])
+    where = _("a location whose tills receive this user (repeat; default: SHOP)")
+    c.add_argument("--location", action="append", metavar="CODE", help=where)
     c.set_defaults(func=cmd_user_add)
+    c = usub.add_parser(
+        "locations", parents=parents, help=_("set where a user works (their tills only)")
+    )
+    c.add_argument("name")
+    c.add_argument("--location", action="append", metavar="CODE", required=True, help=where)
+    c.set_defaults(func=cmd_user_locations)
 
     s = ssub.add_parser("device", parents=parents, help=_("tills allowed to sync"))
     dsub = s.add_subparsers(dest="device_command", metavar="ACTION", required=True)
@@ -250,12 +268,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from coopos.server.app import create_app
+    from coopos.server.clientip import PROXIES_ENV, parse_proxies
 
     url = database_url(args)
     if not 0 < args.port < 65536:
         raise ValidationError(_("A port is between 1 and 65535."))
     if args.workers < 1:
         raise ValidationError(_("At least one worker."))
+    proxies = args.trusted_proxies
+    if proxies is None:
+        proxies = os.environ.get(PROXIES_ENV, "127.0.0.1")
+    parse_proxies(proxies)  # a bad setting stops here, in one sentence
     print(
         _(
             "coopos server on http://{host}:{port} (database: {url})",
@@ -265,16 +288,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         ),
         flush=True,
     )
-    options = {
-        "host": args.host,
-        "port": args.port,
-        "proxy_headers": True,
-        "forwarded_allow_ips": args.forwarded_allow_ips,
-    }
+    # The app reads X-Forwarded-For itself (coopos.server.clientip), from the trusted
+    # proxies only; uvicorn must not rewrite the client address before it.
+    options = {"host": args.host, "port": args.port, "proxy_headers": False}
     if args.workers > 1:
         # Worker processes import the app themselves: migrate once here, pass the URL on.
         _open(args).dispose()
         os.environ[URL_ENV] = url
+        os.environ[PROXIES_ENV] = proxies
         uvicorn.run(
             "coopos.server.app:from_environment", factory=True, workers=args.workers, **options
         )
@@ -282,7 +303,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from coopos.server.documents import prepare_drawing
 
         prepare_drawing()  # Qt in the main thread, for the portal's statement PDFs
-        uvicorn.run(create_app(url), **options)
+        uvicorn.run(create_app(url, trusted_proxies=proxies), **options)
     return 0
 
 
@@ -371,14 +392,35 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
     db = _open(args)
     try:
-        user = admin.add_user(db, args.name, args.role, args.pin, args.language)
+        user = admin.add_user(db, args.name, args.role, args.pin, args.language, args.location)
+        places = ", ".join(loc.code for loc in user.locations)
     finally:
         db.dispose()
     print(
         _(
-            "User {name} ({role}) added; tills receive it at their next sync.",
+            "User {name} ({role}) added; the tills of {locations} receive it at their next sync.",
             name=user.name,
             role=user.role,
+            locations=places,
+        )
+    )
+    return 0
+
+
+def cmd_user_locations(args: argparse.Namespace) -> int:
+    from coopos.server import admin
+
+    db = _open(args)
+    try:
+        user = admin.set_user_locations(db, args.name, args.location)
+        places = ", ".join(loc.code for loc in user.locations)
+    finally:
+        db.dispose()
+    print(
+        _(
+            "{name} now works at {locations}; other tills drop the user at their next sync.",
+            name=user.name,
+            locations=places,
         )
     )
     return 0
