@@ -121,6 +121,7 @@ def till(demo_path, tmp_path, monkeypatch):
     from coopos.server import db as server_db
     from coopos.services import context, users
 
+    monkeypatch.chdir(tmp_path)  # files named by bad values ("X", "-1") land here
     monkeypatch.setenv("COOPOS_DB", str(demo_path))
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
     # a wrong PIN ("X") costs a scrypt so that it takes as long as a right one: not what
@@ -205,12 +206,12 @@ def _coopos(*args: str) -> list[str]:
         ("--help",),
     ],
 )
-def test_output_piped_into_head_ends_quietly(demo_path, args):
+def test_output_piped_into_head_ends_quietly(demo_path, tmp_path, args):
     """``coopos ... | head -1``: the reader closes the pipe before coopos is done writing;
     here it closes it at once, so that any write fails, however short the output."""
     env = {**os.environ, "COOPOS_DB": str(demo_path)}
     pipeline = subprocess.Popen(
-        _coopos(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+        _coopos(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path
     )
     assert pipeline.stdout is not None and pipeline.stderr is not None
     pipeline.stdout.close()
