@@ -36,6 +36,7 @@ from coopos.cli.base import (
     problem_with_file,
 )
 from coopos.domain.errors import CooposError
+from coopos.files import secure_start
 from coopos.i18n import _
 from coopos.logs import log_crash, setup_logging
 
@@ -100,6 +101,7 @@ def main(
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+        secure_start(db_path(args))  # before anything is written: files 0600, folders 0700
         setup_logging()
         code = _run(args, desktop)
         sys.stdout.flush()  # a closed pipe shows here, not at exit
