@@ -128,6 +128,10 @@ def register(sub, common) -> None:
     c.add_argument("name")
     c.add_argument("--location", action="append", metavar="CODE", required=True, help=where)
     c.set_defaults(func=cmd_user_locations)
+    c = usub.add_parser("pin", parents=parents, help=_("give a user a new PIN on every till"))
+    c.add_argument("name")
+    c.add_argument("--pin", required=True, help=_("the new PIN"))
+    c.set_defaults(func=cmd_user_pin)
 
     s = ssub.add_parser("device", parents=parents, help=_("tills allowed to sync"))
     dsub = s.add_subparsers(dest="device_command", metavar="ACTION", required=True)
@@ -423,6 +427,18 @@ def cmd_user_locations(args: argparse.Namespace) -> int:
             locations=places,
         )
     )
+    return 0
+
+
+def cmd_user_pin(args: argparse.Namespace) -> int:
+    from coopos.server import admin
+
+    db = _open(args)
+    try:
+        user = admin.set_user_pin(db, args.name, args.pin)
+    finally:
+        db.dispose()
+    print(_("New PIN for {name}; tills receive it at their next sync.", name=user.name))
     return 0
 
 

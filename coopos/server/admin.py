@@ -213,12 +213,39 @@ def add_user(
         where = _locations(s, locations)
         if s.execute(select(User.id).where(User.name == name)).first():
             raise ValidationError(_("A user named “{name}” already exists.", name=name))
-        for other in s.execute(select(User).where(User.active)).scalars():
-            if might_match(pin, other.pin_hash) and verify_pin(pin, other.pin_hash):
-                # the same sentence as the till's: it does not say that someone has it
-                raise ValidationError(_("This PIN cannot be used: choose another one."))
+        if _pin_taken(s, pin):
+            # the same sentence as the till's: it does not say that someone has it
+            raise ValidationError(_("This PIN cannot be used: choose another one."))
         user = User(name=name, role=role, pin_hash=pin_hash, language=language, locations=where)
         s.add(user)
+        log.touch(user)
+        return user
+
+    return sync.catalog_write(db, work)
+
+
+def _pin_taken(s: Session, pin: str, except_id: int | None = None) -> bool:
+    return any(
+        other.id != except_id
+        and might_match(pin, other.pin_hash)
+        and verify_pin(pin, other.pin_hash)
+        for other in s.execute(select(User).where(User.active)).scalars()
+    )
+
+
+def set_user_pin(db: Database, name: str, pin: str) -> User:
+    """A new PIN for a user, for every till of their locations (a PIN changed at a till
+    stays on that till until head office's next change of the user)."""
+
+    def work(log: sync.ChangeLog) -> User:
+        s = log.session
+        user = s.execute(select(User).where(User.name == name.strip())).scalar_one_or_none()
+        if user is None:
+            raise NotFoundError(_("Unknown user {name}.", name=name))
+        new_pin = check_pin(pin, user.role)
+        if _pin_taken(s, new_pin, user.id):
+            raise ValidationError(_("This PIN cannot be used: choose another one."))
+        user.pin_hash = hash_pin(new_pin)
         log.touch(user)
         return user
 

@@ -94,3 +94,21 @@ def test_an_unknown_location_and_a_weak_manager_pin_are_refused(db, shops):
         admin.add_user(db, "Omar", "manager", "2222")
     with pytest.raises(ValidationError, match="cannot be used"):
         admin.add_user(db, "Omar", "seller", "1111")  # Fatima's
+
+
+def test_head_office_gives_a_user_a_new_pin_for_their_tills(client, db, shops, new_till, ctx):
+    """The way out for an old short manager PIN of a server-managed user: the tills get
+    the new hash at their next pull."""
+    from coopos.domain.security import verify_pin
+
+    with pytest.raises(ValidationError, match="at least 6 digits"):
+        admin.set_user_pin(db, "Salma", "2468")
+    with pytest.raises(ValidationError, match="cannot be used"):
+        admin.set_user_pin(db, "Fatima", "2468")  # Karim's
+    admin.set_user_pin(db, "Salma", "385026")
+    changes, _cursor = pull_all(client, new_till("CASA", prefix="C01").headers)
+    with ctx.write() as uow:
+        apply_changes(uow.session, changes)
+    with ctx.read() as s:
+        salma = s.execute(select(TillUser).where(TillUser.name == "Salma")).scalar_one()
+    assert verify_pin("385026", salma.pin_hash) and not verify_pin("741852", salma.pin_hash)
