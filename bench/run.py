@@ -514,7 +514,7 @@ def bench_checkout(tmp: Path, sizes: Sizes, report: Report) -> None:
 
 def new_shop(path: Path, coops) -> Context:
     ctx = Context.open(path)
-    setup.init_database(ctx, admin_pin="1234")
+    setup.init_database(ctx, admin_pin=setup.DEMO_ADMIN_PIN)
     datagen.seed_reference_data(ctx, coops)
     return ctx
 

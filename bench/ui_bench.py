@@ -37,10 +37,10 @@ def catalog_db(tmp: Path, rows: int) -> tuple[Path, list]:
     info = datagen.write_catalog_csv(csv_path, rows, coops)
     path = tmp / "ui.db"
     ctx = Context.open(path)
-    setup.init_database(ctx, admin_pin="1234")
+    setup.init_database(ctx, admin_pin=setup.DEMO_ADMIN_PIN)
     datagen.seed_reference_data(ctx, coops)
     catalog.import_catalog(ctx, csv_path)
-    admin = users.authenticate(ctx, "1234", audit=False)
+    admin = users.authenticate(ctx, setup.DEMO_ADMIN_PIN, audit=False)
     shifts.open_shift(ctx, admin.id, 0)
     ctx.close()
     return path, info
@@ -98,7 +98,7 @@ def in_app(path: Path, info, sizes) -> list[Result]:
     window = MainWindow(session)
     window.resize(1366, 768)
     window.show()
-    window.on_login(users.authenticate(ctx, "1234", audit=False))
+    window.on_login(users.authenticate(ctx, setup.DEMO_ADMIN_PIN, audit=False))
     sell = window.shell.sell
     QApplication.processEvents()
     rng = random.Random(9)

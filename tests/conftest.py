@@ -38,12 +38,12 @@ def db_path(tmp_path) -> Path:
 
 @pytest.fixture
 def ctx(db_path, clock):
-    """An empty, migrated database with the SHOP location and an admin (PIN 1234)."""
+    """An empty, migrated database with the SHOP location and an admin (PIN 468203)."""
     from coopos.services import setup
     from coopos.services.context import Context
 
     context = Context.open(db_path, clock=clock)
-    setup.init_database(context, admin_pin="1234")
+    setup.init_database(context, admin_pin=setup.DEMO_ADMIN_PIN)
     yield context
     context.close()
 
@@ -71,7 +71,8 @@ def demo_path(_demo_template, tmp_path) -> Path:
 
 @pytest.fixture
 def demo(demo_path, clock):
-    """The demo shop: Admin 1234, Fatima (seller) 1111, Youssef (manager) 2222."""
+    """The demo shop: Admin 468203, Fatima (seller) 1111, Youssef (manager) 250917
+    (``setup.DEMO_*_PIN``)."""
     from coopos.services.context import Context
 
     context = Context.open(demo_path, clock=clock)

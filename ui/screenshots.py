@@ -62,7 +62,7 @@ def grab(widget: QWidget, path: Path) -> None:
 
 
 def render(language: str, out: Path) -> None:
-    from coopos.services import users
+    from coopos.services import setup, users
     from ui.app import apply_language, create_app
     from ui.main_window import MainWindow, available_screens
     from ui.screens.payment import PaymentDialog
@@ -81,7 +81,7 @@ def render(language: str, out: Path) -> None:
         window.resize(*SIZE)
         window.show()
         grab(window, out / f"login-{language}.png")
-        manager = users.authenticate(ctx, "2222", audit=False)
+        manager = users.authenticate(ctx, setup.DEMO_MANAGER_PIN, audit=False)
         window.on_login(manager)
         checkout = session.checkout
         for code, qty in (("ARG-OIL-250", 1), ("SAF-1G", 2), ("CSC-VRAC", "1.250")):

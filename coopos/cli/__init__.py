@@ -24,8 +24,19 @@ from coopos.cli import (
     stock_cmd,
     sync_cmd,
 )
-from coopos.cli.base import EXIT_CRASH, EXIT_USER, Parser, add_common, open_context
+from coopos.cli.base import (
+    EXIT_CRASH,
+    EXIT_USER,
+    Parser,
+    add_common,
+    database_problem,
+    db_path,
+    open_context,
+    output_closed,
+    problem_with_file,
+)
 from coopos.domain.errors import CooposError
+from coopos.files import secure_start
 from coopos.i18n import _
 from coopos.logs import log_crash, setup_logging
 
@@ -87,9 +98,19 @@ def main(
 ) -> int:
     """Run one command.  With none, call ``desktop``: the Qt layer passes its starter in
     (``ui.launcher``), so the core never imports the UI."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    setup_logging()
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        secure_start(db_path(args))  # before anything is written: files 0600, folders 0700
+        setup_logging()
+        code = _run(args, desktop)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:
+        return output_closed()
+
+
+def _run(args: argparse.Namespace, desktop: Callable[[argparse.Namespace], int]) -> int:
     try:
         from coopos.i18n import set_language
 
@@ -104,13 +125,17 @@ def main(
             return desktop(args)
         return int(args.func(args) or 0)
     except CooposError as exc:
-        print(_("Error: {message}", message=exc.message), file=sys.stderr)
-        return EXIT_USER
+        return _user_error(exc.message)
     except KeyboardInterrupt:
-        print(_("Interrupted: nothing was changed by the unfinished command."), file=sys.stderr)
-        return EXIT_USER
-    except Exception as exc:  # the last line of defence: log it, say where
-        path = log_crash(exc)
+        return _user_error(_("Interrupted: nothing was changed by the unfinished command."))
+    except BrokenPipeError:
+        raise
+    except Exception as exc:
+        where = getattr(args, "database_url", None) or db_path(args)
+        message = problem_with_file(exc) or database_problem(exc, where)
+        if message:
+            return _user_error(message)
+        path = log_crash(exc)  # the last line of defence: log it, say where
         print(
             _(
                 "Unexpected error ({error}). Nothing half-done was saved. Details are in {path}",
@@ -120,6 +145,11 @@ def main(
             file=sys.stderr,
         )
         return EXIT_CRASH
+
+
+def _user_error(message: str) -> int:
+    print(_("Error: {message}", message=message), file=sys.stderr)
+    return EXIT_USER
 
 
 __all__ = ["build_parser", "main", "open_context"]

@@ -6,12 +6,12 @@ import argparse
 import json
 from pathlib import Path
 
-from coopos.cli.base import add_format, ask_pin, db_path, open_context
+from coopos.cli.base import add_format, ask_pin, db_path, open_context, whole_number
 from coopos.cli.render import text_table
 from coopos.domain.catalog import Role
 from coopos.domain.errors import StateError
 from coopos.i18n import N_, _
-from coopos.services import audit, backup, locations, setup, users
+from coopos.services import audit, backup, locations, pin_guard, setup, users
 from coopos.services.context import Context
 from coopos.services.reports import Column
 
@@ -37,7 +37,7 @@ def register(sub, common) -> None:
     a = asub.add_parser("verify", parents=[common], help=_("verify the hash chain"))
     a.set_defaults(func=cmd_audit_verify)
     a = asub.add_parser("show", parents=[common], help=_("show recent entries"))
-    a.add_argument("--limit", type=int, default=30)
+    a.add_argument("--limit", type=whole_number(1, 100_000), default=30)
     add_format(a)
     a.set_defaults(func=cmd_audit_show)
 
@@ -65,6 +65,11 @@ def register(sub, common) -> None:
     u.set_defaults(func=cmd_user_add)
     u = usub.add_parser("list", parents=[common], help=_("list users"))
     u.set_defaults(func=cmd_user_list)
+    u = usub.add_parser(
+        "unlock", parents=[common], help=_("unlock PIN entry after too many wrong PINs (manager)")
+    )
+    u.add_argument("--pin", help=_("a manager's PIN"))
+    u.set_defaults(func=cmd_user_unlock)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -224,4 +229,22 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     ]
     cols = [Column("name", N_("Name")), Column("role", N_("Role")), Column("active", N_("Active"))]
     print(text_table(_("Users"), cols, rows))
+    guard = pin_guard.status(ctx)
+    if guard.locked:
+        print(_("PIN entry is locked: a manager unlocks it with “coopos user unlock”."))
+    elif guard.last_hour:
+        print(_("Wrong PINs in the last hour: {n}.", n=guard.last_hour))
+    return 0
+
+
+def cmd_user_unlock(args: argparse.Namespace) -> int:
+    ctx = open_context(args)
+    was_locked = pin_guard.status(ctx).locked
+    # on a locked till a manager's PIN is accepted, and unlocks
+    manager = users.require_manager(ctx, ask_pin(args, _("Manager PIN")), "pins_unlock")
+    users.unlock_pins(ctx, manager.id)
+    if was_locked:
+        print(_("PIN entry unlocked by {name}.", name=manager.name))
+    else:
+        print(_("PIN entry was not locked; the count of wrong PINs starts again."))
     return 0

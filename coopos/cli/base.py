@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from coopos.services.context import Context
 EXIT_USER = 1
 EXIT_USAGE = 2
 EXIT_CRASH = 3
+EXIT_PIPE = 141  # as a shell reports a command stopped by SIGPIPE
 
 
 class Parser(argparse.ArgumentParser):
@@ -42,6 +44,34 @@ def add_common(parser: argparse.ArgumentParser) -> None:
         choices=["ar", "fr", "zgh", "en"],
         help=_("language of messages"),
     )
+
+
+def whole_number(low: int = 0, high: int = 1_000_000):
+    """An argparse ``type``: a whole number from ``low`` to ``high`` (a number too large
+    for the database is a usage error, not a crash)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                _("“{text}” is not a whole number", text=text)
+            ) from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                _("give a number from {low} to {high}", low=low, high=high)
+            )
+        return value
+
+    parse.__name__ = "whole number"  # named so in argparse's messages
+    return parse
+
+
+def not_empty(text: str) -> str:
+    """An argparse ``type`` for a file or printer that must be named."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(_("give a value, not an empty one"))
+    return text
 
 
 def add_format(parser: argparse.ArgumentParser) -> None:
@@ -70,14 +100,15 @@ def open_context(args: argparse.Namespace, need_setup: bool = True) -> Context:
     return ctx
 
 
-def ask_pin(args: argparse.Namespace, purpose: str) -> str:
-    """The PIN from ``--pin``, ``$COOPOS_PIN`` or a hidden prompt on a terminal."""
+def ask_pin(args: argparse.Namespace, purpose: str, missing: str | None = None) -> str:
+    """The PIN from ``--pin``, ``$COOPOS_PIN`` or a hidden prompt on a terminal; else
+    ``PermissionDenied(missing)``: one sentence saying how to give it."""
     pin = getattr(args, "pin", None) or os.environ.get("COOPOS_PIN")
     if pin:
         return pin
     if sys.stdin.isatty():
         return getpass.getpass(_("{purpose}: ", purpose=purpose))
-    raise PermissionDenied(_("A manager's PIN is needed: give it with --pin."))
+    raise PermissionDenied(missing or _("A manager's PIN is needed: give it with --pin."))
 
 
 def split_pair(text: str, default_second: str | None = None) -> tuple[str, str | None]:
@@ -104,3 +135,43 @@ def items_arg(values: list[str] | None, default_qty: str | None = "1") -> list[t
 def sale_items_arg(values: list[str]) -> list[tuple[str, str | None]]:
     """``SKU[:QTY]``: without a quantity, one piece (weighed goods must give theirs)."""
     return [split_pair(value, None) for value in values]
+
+
+def problem_with_file(exc: BaseException) -> str | None:
+    """One sentence for a file the user named that cannot be used, else None."""
+    if not isinstance(exc, OSError) or exc.filename is None:
+        return None
+    path = exc.filename
+    if isinstance(exc, IsADirectoryError):
+        return _("{path} is a folder: give a file.", path=path)
+    if isinstance(exc, FileNotFoundError):
+        return _("File not found: {path}", path=path)
+    if isinstance(exc, NotADirectoryError):
+        return _("{path} is not in a folder that exists.", path=path)
+    if isinstance(exc, PermissionError):
+        return _("No permission to use {path}.", path=path)
+    return _("Cannot use {path} ({reason}).", path=path, reason=exc.strerror or type(exc).__name__)
+
+
+def database_problem(exc: BaseException, path: Path | str) -> str | None:
+    """One sentence for a database file that SQLite cannot open or read, else None."""
+    cause = getattr(exc, "orig", exc)  # SQLAlchemy wraps the driver's error
+    if not isinstance(cause, sqlite3.DatabaseError):
+        return None
+    name = getattr(cause, "sqlite_errorname", "")
+    if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+        return _("{path} is not a coopos database (or it is damaged).", path=path)
+    if name in ("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM"):
+        return _("Cannot open the database {path}: check the path and its rights.", path=path)
+    return None
+
+
+def output_closed() -> int:
+    """The reader of our output went away (``coopos ... | head``): stop quietly, and keep
+    Python from complaining when it flushes stdout at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is no real file (tests)
+        pass
+    return EXIT_PIPE

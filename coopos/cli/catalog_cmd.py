@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from coopos.cli.base import add_format, open_context
+from coopos.cli.base import add_format, open_context, whole_number
 from coopos.cli.render import render_table
 from coopos.domain.catalog import pick_name
 from coopos.domain.errors import CooposError
@@ -31,7 +31,7 @@ def register(sub, common) -> None:
     c.set_defaults(func=cmd_export)
     c = csub.add_parser("search", parents=[common], help=_("find products"))
     c.add_argument("query")
-    c.add_argument("--limit", type=int, default=20)
+    c.add_argument("--limit", type=whole_number(1, 10_000), default=20)
     add_format(c)
     c.set_defaults(func=cmd_search)
 

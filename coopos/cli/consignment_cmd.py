@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from coopos.cli.base import ask_pin, items_arg, open_context
+from coopos.cli.base import ask_pin, items_arg, not_empty, open_context
 from coopos.cli.render import render_table
 from coopos.domain.errors import ValidationError
 from coopos.domain.money import format_amount, parse_amount
@@ -82,9 +82,11 @@ def register(sub, common) -> None:
     )
     note.add_argument("number")
     target = note.add_mutually_exclusive_group(required=True)
-    target.add_argument("--pdf", metavar="FILE")
-    target.add_argument("--png", metavar="FILE", help=_("as printed on the receipt printer"))
-    target.add_argument("--printer", metavar="URI")
+    target.add_argument("--pdf", type=not_empty, metavar="FILE")
+    target.add_argument(
+        "--png", type=not_empty, metavar="FILE", help=_("as printed on the receipt printer")
+    )
+    target.add_argument("--printer", type=not_empty, metavar="URI")
     note.set_defaults(func=cmd_fair_note)
 
     p = sub.add_parser("payout", parents=[common], help=_("money paid to cooperatives"))

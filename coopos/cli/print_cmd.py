@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from coopos.cli.base import open_context
+from coopos.cli.base import not_empty, open_context, whole_number
 from coopos.i18n import _
 
 WIDTHS = (576, 384)
@@ -53,7 +53,7 @@ def register(sub, common) -> None:
     )
     lab.add_argument(
         "--copies",
-        type=int,
+        type=whole_number(1, 1000),
         default=1,
         metavar="N",
         help=_("labels per product (default 1)"),
@@ -67,14 +67,21 @@ def register(sub, common) -> None:
     target = lab.add_mutually_exclusive_group(required=True)
     target.add_argument(
         "--printer",
+        type=not_empty,
         metavar="URI",
         help=_("file:/path or tcp://host[:port] (usb:, serial:, cups:, win32: come later)"),
     )
     target.add_argument(
-        "--png", metavar="FILE", help=_("save the labels as printed on the receipt printer")
+        "--png",
+        type=not_empty,
+        metavar="FILE",
+        help=_("save the labels as printed on the receipt printer"),
     )
     target.add_argument(
-        "--pdf", metavar="FILE", help=_("save an A4 PDF sheet of labels for an office printer")
+        "--pdf",
+        type=not_empty,
+        metavar="FILE",
+        help=_("save an A4 PDF sheet of labels for an office printer"),
     )
     lab.add_argument(
         "--width",
@@ -101,14 +108,17 @@ def _outputs(p: argparse.ArgumentParser) -> None:
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument(
         "--printer",
+        type=not_empty,
         metavar="URI",
         help=_(
             "file:/path, tcp://HOST[:PORT], usb:VID:PID, serial:PORT[?baudrate=N], "
             "cups:QUEUE or win32:NAME"
         ),
     )
-    target.add_argument("--png", metavar="FILE", help=_("save as a PNG image"))
-    target.add_argument("--pdf", metavar="FILE", help=_("save as a PDF, 80 mm wide"))
+    target.add_argument("--png", type=not_empty, metavar="FILE", help=_("save as a PNG image"))
+    target.add_argument(
+        "--pdf", type=not_empty, metavar="FILE", help=_("save as a PDF, 80 mm wide")
+    )
     p.add_argument(
         "--width",
         type=int,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import unicodedata
@@ -17,6 +16,7 @@ from coopos.i18n import _
 from coopos.services.reports import Column, Table
 from coopos.services.shift_document import ShiftDocument, build_document
 from coopos.services.shifts import ShiftReport
+from coopos.spreadsheet import CsvWriter
 
 
 def cell(value: Any, kind: str) -> str:
@@ -61,7 +61,7 @@ def render_table(table: Table, fmt: str = "text") -> str:
         )
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = CsvWriter(out, lineterminator="\n")
         writer.writerow([c.key for c in cols])
         for r in table.rows:
             writer.writerow([cell(r.get(c.key), c.kind) for c in cols])
@@ -138,7 +138,7 @@ def render_shift_report(report: ShiftReport, fmt: str = "text", hide_expected: b
         )
     if fmt == "csv":
         out = io.StringIO()
-        w = csv.writer(out, lineterminator="\n")
+        w = CsvWriter(out, lineterminator="\n")
         w.writerow(["section", "key", "value", "extra1", "extra2"])
         for key in (
             "sales_count",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from coopos.cli.base import (
     add_format,
@@ -13,7 +14,7 @@ from coopos.cli.base import (
     split_pair,
 )
 from coopos.cli.render import render_table
-from coopos.domain.errors import ValidationError
+from coopos.domain.errors import ApprovalRequired, ValidationError
 from coopos.domain.money import format_amount, parse_amount
 from coopos.domain.sale import PaymentMethod
 from coopos.i18n import _
@@ -45,7 +46,16 @@ def register(sub, common) -> None:
     p.add_argument("--seller", metavar="NAME", help=_("default: who opened the shift"))
     p.add_argument("--location", metavar="CODE")
     p.add_argument("--discount", metavar="AMOUNT", help=_("discount on the whole sale, in MAD"))
-    p.add_argument("--pin", help=_("a manager's PIN, for a discount above the sellers' limit"))
+    p.add_argument(
+        "--manager-pin",
+        "--pin",
+        dest="pin",
+        metavar="PIN",
+        help=_(
+            "a manager's PIN, for a discount above the sellers' limit (asked on a terminal "
+            "when needed)"
+        ),
+    )
     p.set_defaults(func=cmd_sale)
 
     p = sub.add_parser("refund", parents=[common], help=_("refund a sale (manager)"))
@@ -88,10 +98,17 @@ def cmd_sale(args: argparse.Namespace) -> int:
     for code, qty in sale_items_arg(args.item):
         checkout.scan(code, qty)
     if args.discount:
-        approver = None
-        if args.pin:
-            approver = Approver.of(users.require_manager(ctx, args.pin, "discount"))
-        checkout.set_order_discount(parse_amount(args.discount), approver)
+        amount = parse_amount(args.discount)
+        try:
+            checkout.set_order_discount(amount)
+        except ApprovalRequired as needed:
+            # as the desktop does: a manager's PIN, asked only when the limit is passed
+            missing = _("A manager must approve this discount: give their PIN with --manager-pin.")
+            if sys.stdin.isatty():
+                print(needed.message, file=sys.stderr)
+            pin = ask_pin(args, _("Manager PIN"), missing)
+            manager = users.require_manager(ctx, pin, needed.action)
+            checkout.set_order_discount(amount, Approver.of(manager))
     checkout.start_payment()
     for value in args.pay:
         method, amount = split_pair(value, "exact")

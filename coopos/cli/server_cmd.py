@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from coopos.cli import server_review_cmd
-from coopos.cli.base import add_format
+from coopos.cli.base import add_format, whole_number
 from coopos.cli.render import render_table
 from coopos.domain.catalog import Role
 from coopos.domain.consignment import PAYOUT_METHODS
@@ -54,15 +54,24 @@ def register(sub, common) -> None:
 
     p = sub.add_parser("server", parents=parents, help=_("run the central server, or manage it"))
     p.add_argument("--host", default="127.0.0.1", help=_("address to listen on"))
-    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument("--port", type=whole_number(1, 65535), default=DEFAULT_PORT)
     p.add_argument(
-        "--workers", type=int, default=1, help=_("server processes (they share the database)")
+        "--workers",
+        type=whole_number(1, 64),
+        default=1,
+        help=_("server processes (they share the database)"),
     )
     p.add_argument(
+        "--trusted-proxies",
         "--forwarded-allow-ips",
-        default="127.0.0.1",
+        dest="trusted_proxies",
+        default=None,
         metavar="IPS",
-        help=_("reverse proxies trusted for X-Forwarded-For (comma-separated)"),
+        help=_(
+            "reverse proxies whose X-Forwarded-For is believed: addresses or networks, "
+            "comma-separated (default: $COOPOS_SERVER_TRUSTED_PROXIES, else 127.0.0.1, a "
+            "proxy on this machine)"
+        ),
     )
     p.set_defaults(func=cmd_run)
     ssub = p.add_subparsers(dest="server_command", metavar="ACTION")
@@ -101,14 +110,30 @@ def register(sub, common) -> None:
     c.add_argument("--to", dest="ends_on", metavar="YYYY-MM-DD")
     c.set_defaults(func=cmd_fair_add)
 
-    s = ssub.add_parser("user", parents=parents, help=_("users of every till"))
+    s = ssub.add_parser("user", parents=parents, help=_("users of the tills"))
     usub = s.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     c = usub.add_parser("add", parents=parents, help=_("add a user"))
     c.add_argument("name")
     c.add_argument("--role", choices=[r.value for r in Role], required=True)
-    c.add_argument("--pin", required=True, help=_("the user's PIN (4 to 8 digits)"))
+    c.add_argument(
+        "--pin",
+        required=True,
+        help=_("the user's PIN (4 to 8 digits; 6 or more for a manager or an admin)"),
+    )
     c.add_argument("--language", choices=["ar", "fr", "zgh", "en"])
+    where = _("a location whose tills receive this user (repeat; default: SHOP)")
+    c.add_argument("--location", action="append", metavar="CODE", help=where)
     c.set_defaults(func=cmd_user_add)
+    c = usub.add_parser(
+        "locations", parents=parents, help=_("set where a user works (their tills only)")
+    )
+    c.add_argument("name")
+    c.add_argument("--location", action="append", metavar="CODE", required=True, help=where)
+    c.set_defaults(func=cmd_user_locations)
+    c = usub.add_parser("pin", parents=parents, help=_("give a user a new PIN on every till"))
+    c.add_argument("name")
+    c.add_argument("--pin", required=True, help=_("the new PIN"))
+    c.set_defaults(func=cmd_user_pin)
 
     s = ssub.add_parser("device", parents=parents, help=_("tills allowed to sync"))
     dsub = s.add_subparsers(dest="device_command", metavar="ACTION", required=True)
@@ -117,14 +142,17 @@ def register(sub, common) -> None:
     c.add_argument("--prefix", help=_("its receipt prefix (default: the next free T01, T02…)"))
     c.add_argument("--name", default="")
     c.add_argument(
-        "--hours", type=int, default=24, help=_("how long the code is valid (default: 24)")
+        "--hours",
+        type=whole_number(1, 24 * 365),
+        default=24,
+        help=_("how long the code is valid (default: 24)"),
     )
     c.set_defaults(func=cmd_device_add)
     c = dsub.add_parser("list", parents=parents, help=_("devices, their last contact and clock"))
     add_format(c)
     c.set_defaults(func=cmd_device_list)
     c = dsub.add_parser("revoke", parents=parents, help=_("refuse a device from now on"))
-    c.add_argument("id", type=int)
+    c.add_argument("id", type=whole_number(1, 2**62))
     c.set_defaults(func=cmd_device_revoke)
 
     s = ssub.add_parser(
@@ -132,7 +160,9 @@ def register(sub, common) -> None:
     )
     s.add_argument("--name", default="", help=_("who or what uses it"))
     s.add_argument("--list", action="store_true", help=_("list tokens instead"))
-    s.add_argument("--revoke", type=int, metavar="ID", help=_("revoke a token instead"))
+    s.add_argument(
+        "--revoke", type=whole_number(1, 2**62), metavar="ID", help=_("revoke a token instead")
+    )
     s.set_defaults(func=cmd_admin_token)
 
     _register_consignment(ssub, parents)
@@ -224,8 +254,12 @@ def _open(args: argparse.Namespace):
 
 def _shown(url: str) -> str:
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-    return make_url(url).render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        raise ValidationError(_("“{url}” is not a database URL.", url=url)) from None
 
 
 def _day(text: str | None) -> date | None:
@@ -241,12 +275,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from coopos.server.app import create_app
+    from coopos.server.clientip import PROXIES_ENV, parse_proxies
 
     url = database_url(args)
     if not 0 < args.port < 65536:
         raise ValidationError(_("A port is between 1 and 65535."))
     if args.workers < 1:
         raise ValidationError(_("At least one worker."))
+    proxies = args.trusted_proxies
+    if proxies is None:
+        proxies = os.environ.get(PROXIES_ENV, "127.0.0.1")
+    parse_proxies(proxies)  # a bad setting stops here, in one sentence
     print(
         _(
             "coopos server on http://{host}:{port} (database: {url})",
@@ -256,16 +295,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         ),
         flush=True,
     )
-    options = {
-        "host": args.host,
-        "port": args.port,
-        "proxy_headers": True,
-        "forwarded_allow_ips": args.forwarded_allow_ips,
-    }
+    # The app reads X-Forwarded-For itself (coopos.server.clientip), from the trusted
+    # proxies only; uvicorn must not rewrite the client address before it.
+    options = {"host": args.host, "port": args.port, "proxy_headers": False}
     if args.workers > 1:
         # Worker processes import the app themselves: migrate once here, pass the URL on.
         _open(args).dispose()
         os.environ[URL_ENV] = url
+        os.environ[PROXIES_ENV] = proxies
         uvicorn.run(
             "coopos.server.app:from_environment", factory=True, workers=args.workers, **options
         )
@@ -273,7 +310,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from coopos.server.documents import prepare_drawing
 
         prepare_drawing()  # Qt in the main thread, for the portal's statement PDFs
-        uvicorn.run(create_app(url), **options)
+        uvicorn.run(create_app(url, trusted_proxies=proxies), **options)
     return 0
 
 
@@ -362,16 +399,49 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
     db = _open(args)
     try:
-        user = admin.add_user(db, args.name, args.role, args.pin, args.language)
+        user = admin.add_user(db, args.name, args.role, args.pin, args.language, args.location)
+        places = ", ".join(loc.code for loc in user.locations)
     finally:
         db.dispose()
     print(
         _(
-            "User {name} ({role}) added; tills receive it at their next sync.",
+            "User {name} ({role}) added; the tills of {locations} receive it at their next sync.",
             name=user.name,
             role=user.role,
+            locations=places,
         )
     )
+    return 0
+
+
+def cmd_user_locations(args: argparse.Namespace) -> int:
+    from coopos.server import admin
+
+    db = _open(args)
+    try:
+        user = admin.set_user_locations(db, args.name, args.location)
+        places = ", ".join(loc.code for loc in user.locations)
+    finally:
+        db.dispose()
+    print(
+        _(
+            "{name} now works at {locations}; other tills drop the user at their next sync.",
+            name=user.name,
+            locations=places,
+        )
+    )
+    return 0
+
+
+def cmd_user_pin(args: argparse.Namespace) -> int:
+    from coopos.server import admin
+
+    db = _open(args)
+    try:
+        user = admin.set_user_pin(db, args.name, args.pin)
+    finally:
+        db.dispose()
+    print(_("New PIN for {name}; tills receive it at their next sync.", name=user.name))
     return 0
 
 

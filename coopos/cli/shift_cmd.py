@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from coopos.cli.base import add_format, ask_pin, open_context, split_pair
+from coopos.cli.base import add_format, ask_pin, open_context, split_pair, whole_number
 from coopos.cli.render import render_shift_report
 from coopos.domain.errors import ValidationError
 from coopos.domain.money import format_amount, parse_amount
@@ -68,7 +68,7 @@ def register(sub, common) -> None:
     s.set_defaults(func=cmd_close)
 
     s = ssub.add_parser("z", parents=[common], help=_("print a Z report again"))
-    s.add_argument("--number", type=int, help=_("default: the last one"))
+    s.add_argument("--number", type=whole_number(1, 10**9), help=_("default: the last one"))
     add_format(s)
     s.set_defaults(func=cmd_z)
 

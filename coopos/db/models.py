@@ -176,6 +176,21 @@ class User(Base):
     pin_hash: Mapped[str] = mapped_column(String(200))
     language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # another user tried to take this PIN: its holder chooses a new one at the next login
+    pin_change_required: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PinFailure(Base):
+    """Wrong PINs typed at this till (login, approval, CLI), and the lock they set off:
+    what the increasing delay and the lockout count.  A wrong PIN names no user, so the
+    count is the till's.  Cleared when a manager unlocks; each row is also audited."""
+
+    __tablename__ = "pin_failures"
+    __table_args__ = (CheckConstraint("kind IN ('failure','lock')", name="kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at_utc: Mapped[datetime] = mapped_column(DateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(8), default="failure")
+    purpose: Mapped[str] = mapped_column(String(40), default="")
 
 
 class Shift(Base):

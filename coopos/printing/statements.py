@@ -8,7 +8,6 @@ Qt shapes Arabic and Tifinagh) on a 300 dpi PDF, page by page, never splitting a
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from coopos.printing.render import (
 )
 from coopos.services import lookups, settings
 from coopos.services.reports import Column, Table
+from coopos.spreadsheet import CsvWriter, append_xlsx
 
 DPI = 300
 A4_WIDTH_MM, A4_HEIGHT_MM = 210, 297
@@ -192,7 +192,7 @@ def statement_csv(statement: Statement, language: str = "fr") -> str:
     with in_language(language):
         out = io.StringIO()
         out.write("\ufeff")
-        w = csv.writer(out)
+        w = CsvWriter(out)
         w.writerow(
             [
                 _("Day"),
@@ -248,10 +248,11 @@ def save_statement_xlsx(statement: Statement, path: str | Path, language: str = 
         book = Workbook()
         summary = book.active
         summary.title = _("Statement")[:31]
-        summary.append([_("Settlement statement"), statement.cooperative, statement.title])
+        append_xlsx(summary, [_("Settlement statement"), statement.cooperative, statement.title])
         summary["A1"].font = Font(bold=True)
-        summary.append([])
-        summary.append(
+        append_xlsx(summary, [])
+        append_xlsx(
+            summary,
             [
                 _("SKU"),
                 _("Product"),
@@ -260,11 +261,12 @@ def save_statement_xlsx(statement: Statement, path: str | Path, language: str = 
                 _("Amount incl. VAT"),
                 _("VAT"),
                 _("Commission"),
-            ]
+            ],
         )
         for group in (statement.sold, statement.refunded):
             for r in group:
-                summary.append(
+                append_xlsx(
+                    summary,
                     [
                         r.sku,
                         r.name,
@@ -273,16 +275,17 @@ def save_statement_xlsx(statement: Statement, path: str | Path, language: str = 
                         r.gross_cents / 100,
                         r.vat_cents / 100,
                         r.commission_cents / 100,
-                    ]
+                    ],
                 )
-        summary.append([])
+        append_xlsx(summary, [])
         for label, cents in _summary_cents(statement):
-            summary.append([label, "", "", "", cents / 100])
+            append_xlsx(summary, [label, "", "", "", cents / 100])
         for row in summary.iter_rows(min_row=4, min_col=5, max_col=7):
             for cell_ in row:
                 cell_.number_format = "#,##0.00"
         lines = book.create_sheet(_("Lines")[:31])
-        lines.append(
+        append_xlsx(
+            lines,
             [
                 _("Day"),
                 _("Receipt"),
@@ -292,10 +295,11 @@ def save_statement_xlsx(statement: Statement, path: str | Path, language: str = 
                 _("Amount incl. VAT"),
                 _("VAT rate"),
                 _("Commission"),
-            ]
+            ],
         )
         for line in statement.lines:
-            lines.append(
+            append_xlsx(
+                lines,
                 [
                     line.day,
                     line.receipt_no,
@@ -305,7 +309,7 @@ def save_statement_xlsx(statement: Statement, path: str | Path, language: str = 
                     line.net_cents / 100,
                     line.vat_rate,
                     line.commission_cents / 100,
-                ]
+                ],
             )
         if direction_of(language) == "rtl":
             summary.sheet_view.rightToLeft = True

@@ -19,13 +19,15 @@ from typing import Any
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from coopos.domain.catalog import Role, Unit
 from coopos.domain.errors import NotFoundError, StateError, ValidationError
+from coopos.domain.pin_policy import check_pin
 from coopos.domain.quantity import from_milli, to_milli
 from coopos.domain.search import normalise
-from coopos.domain.security import check_pin_format, hash_pin, verify_pin
+from coopos.domain.security import hash_pin, might_match, verify_pin
 from coopos.i18n import _
 from coopos.protocol import text as text_rules
 from coopos.server import sync
@@ -181,8 +183,24 @@ def add_location(
     return sync.catalog_write(db, work)
 
 
-def add_user(db: Database, name: str, role: str, pin: str, language: str | None = None) -> User:
-    """A user for every till (head office owns users).  PINs are unique: a PIN alone
+def _locations(s: Session, codes: list[str] | None) -> list[Location]:
+    """The locations named (default: the shop ``SHOP``); at least one."""
+    codes = [c.strip().upper() for c in codes or [DEFAULT_LOCATION] if c.strip()]
+    if not codes:
+        raise ValidationError(_("Give at least one location."))
+    return [_location(s, code) for code in dict.fromkeys(codes)]
+
+
+def add_user(
+    db: Database,
+    name: str,
+    role: str,
+    pin: str,
+    language: str | None = None,
+    locations: list[str] | None = None,
+) -> User:
+    """A user of the tills at ``locations`` (default: ``SHOP``); head office owns users,
+    and each till receives only those of its own location.  PINs are unique: a PIN alone
     identifies a user at a till's login."""
     name = text_rules.check_name(name.strip(), _("The name"))
     if not name or len(name) > 100:
@@ -191,18 +209,64 @@ def add_user(db: Database, name: str, role: str, pin: str, language: str | None 
         role = Role(role).value
     except ValueError:
         raise ValidationError(_("A role is seller, manager or admin.")) from None
-    pin = check_pin_format(pin)
+    pin = check_pin(pin, role)
     pin_hash = hash_pin(pin)  # slow on purpose: done before the transaction
 
     def work(log: sync.ChangeLog) -> User:
         s = log.session
+        where = _locations(s, locations)
         if s.execute(select(User.id).where(User.name == name)).first():
             raise ValidationError(_("A user named “{name}” already exists.", name=name))
-        for other in s.execute(select(User).where(User.active)).scalars():
-            if verify_pin(pin, other.pin_hash):
-                raise ValidationError(_("This PIN is already used by another user."))
-        user = User(name=name, role=role, pin_hash=pin_hash, language=language)
+        if _pin_taken(s, pin):
+            # the same sentence as the till's: it does not say that someone has it
+            raise ValidationError(_("This PIN cannot be used: choose another one."))
+        user = User(name=name, role=role, pin_hash=pin_hash, language=language, locations=where)
         s.add(user)
+        log.touch(user)
+        return user
+
+    return sync.catalog_write(db, work)
+
+
+def _pin_taken(s: Session, pin: str, except_id: int | None = None) -> bool:
+    return any(
+        other.id != except_id
+        and might_match(pin, other.pin_hash)
+        and verify_pin(pin, other.pin_hash)
+        for other in s.execute(select(User).where(User.active)).scalars()
+    )
+
+
+def set_user_pin(db: Database, name: str, pin: str) -> User:
+    """A new PIN for a user, for every till of their locations (a PIN changed at a till
+    stays on that till until head office's next change of the user)."""
+
+    def work(log: sync.ChangeLog) -> User:
+        s = log.session
+        user = s.execute(select(User).where(User.name == name.strip())).scalar_one_or_none()
+        if user is None:
+            raise NotFoundError(_("Unknown user {name}.", name=name))
+        new_pin = check_pin(pin, user.role)
+        if _pin_taken(s, new_pin, user.id):
+            raise ValidationError(_("This PIN cannot be used: choose another one."))
+        user.pin_hash = hash_pin(new_pin)
+        log.touch(user)
+        return user
+
+    return sync.catalog_write(db, work)
+
+
+def set_user_locations(db: Database, name: str, locations: list[str]) -> User:
+    """Where a user works from now on.  Tills of the other locations receive the user
+    withdrawn (no PIN hash): they deactivate it."""
+
+    def work(log: sync.ChangeLog) -> User:
+        s = log.session
+        user = s.execute(select(User).where(User.name == name.strip())).scalar_one_or_none()
+        if user is None:
+            raise NotFoundError(_("Unknown user {name}.", name=name))
+        user.locations = _locations(s, locations)
+        flag_modified(user, "name")  # a new version, so that tills see the change
         log.touch(user)
         return user
 

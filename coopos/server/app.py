@@ -30,6 +30,7 @@ from coopos.domain.errors import (
     ValidationError,
 )
 from coopos.server import admin, portal, quarantine, schemas, sync
+from coopos.server.clientip import client_ip, parse_proxies
 from coopos.server.db import Database
 
 MAX_BODY = 4 * 1024 * 1024  # bytes; see docs/sync.md (a catalog-sized stock event fits)
@@ -115,10 +116,6 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def database(request: Request) -> Database:
     return request.app.state.db
 
@@ -164,9 +161,16 @@ AdminCaller = Annotated[sync.Principal, Depends(admin_only)]
 Filter = Annotated[admin.SalesFilter, Depends(sales_filter)]
 
 
-def create_app(database_url: str | None = None, *, database: Database | None = None) -> FastAPI:
+def create_app(
+    database_url: str | None = None,
+    *,
+    database: Database | None = None,
+    trusted_proxies: list[str] | str | None = None,
+) -> FastAPI:
     """The API on ``database_url`` (migrated to head and initialised), or on an already
-    open ``database`` (tests)."""
+    open ``database`` (tests).  ``trusted_proxies``: whose ``X-Forwarded-For`` to believe
+    (default: ``$COOPOS_SERVER_TRUSTED_PROXIES``; see ``coopos.server.clientip``)."""
+    proxies = parse_proxies(trusted_proxies)
     db = database or Database.open(database_url)
     admin.init_server(db)
     app = FastAPI(
@@ -176,6 +180,7 @@ def create_app(database_url: str | None = None, *, database: Database | None = N
         "See docs/sync.md.",
     )
     app.state.db = db
+    app.state.trusted_proxies = proxies
     app.add_middleware(BodyLimit, limit=MAX_BODY)
     _handlers(app)
     portal.install(app, db)
@@ -227,8 +232,10 @@ def create_app(database_url: str | None = None, *, database: Database | None = N
         cursor: Annotated[int, Query(ge=0, le=schemas.MAX_SEQ)] = 0,
         limit: Annotated[int, Query(ge=1, le=sync.PULL_MAX)] = 500,
     ) -> schemas.PullResponse:
-        """Catalog changes after ``cursor``, in commit order."""
-        result = sync.pull(db, cursor, limit)
+        """Catalog changes after ``cursor``, in commit order.  A device receives only
+        the users of its own location (the others withdrawn)."""
+        location = None if caller.is_admin else caller.location_code
+        result = sync.pull(db, cursor, limit, location)
         return schemas.PullResponse(
             changes=[schemas.ChangeOut(**c) for c in result.changes],
             cursor=result.cursor,

@@ -21,7 +21,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coopos.domain import consignment as rules
@@ -460,7 +459,7 @@ def add_payout(
         return _domain_payout(row)
 
 
-# -- server settings: the shop on statements, the portal's key ------------------------------------
+# -- server settings: the shop on statements ---------------------------------------------------
 
 
 def get_setting(s: Session, key: str, default: Any = None) -> Any:
@@ -494,26 +493,6 @@ def set_shop(db: Database, **values: str | None) -> dict[str, str]:
         current.update(changes)
         put_setting(s, SHOP_KEY, current)
     return shop(db)
-
-
-def secret_key(db: Database) -> bytes:
-    """The portal's session key, made once and shared by every server process."""
-    with db.read() as s:
-        found = get_setting(s, "portal.secret")
-    if found:
-        return bytes.fromhex(found)
-    import secrets
-
-    try:
-        with db.write() as s:
-            found = get_setting(s, "portal.secret")
-            if not found:
-                found = secrets.token_hex(32)
-                put_setting(s, "portal.secret", found)
-    except IntegrityError:  # another process made it first
-        with db.read() as s:
-            found = get_setting(s, "portal.secret")
-    return bytes.fromhex(found)
 
 
 # -- portal access codes ------------------------------------------------------------------------

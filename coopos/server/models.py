@@ -169,6 +169,15 @@ class ProductBarcode(ServerBase):
     product: Mapped[Product] = relationship(back_populates="barcodes")
 
 
+class UserLocation(ServerBase):
+    """Where a user works: a till receives only the users of its own location (a stolen
+    till holds the PIN hashes of its own shop, not of the whole network)."""
+
+    __tablename__ = "user_locations"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+
+
 class User(ServerBase):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("role IN ('seller','manager','admin')", name="role"),)
@@ -180,6 +189,9 @@ class User(ServerBase):
     language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    locations: Mapped[list[Location]] = relationship(
+        secondary="user_locations", order_by="Location.code"
+    )
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
 
@@ -560,9 +572,35 @@ class PortalFailure(ServerBase):
 Index("ix_portal_failures_ip_at", PortalFailure.ip, PortalFailure.at_utc)
 
 
+class PortalSession(ServerBase):
+    """A signed-in cooperative's session.  The cookie holds a random token; only its
+    SHA-256 is here.  Signing out deletes the row, so a copied cookie stops working."""
+
+    __tablename__ = "portal_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    generation: Mapped[int] = mapped_column(Integer)
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    expires_utc: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class RateHit(ServerBase):
+    """One request counted against a rate limit (``kind`` per client address ``key``):
+    in the database, so that every server process shares the count."""
+
+    __tablename__ = "rate_hits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(64))
+    at_utc: Mapped[datetime] = mapped_column(DateTime)
+
+
+Index("ix_rate_hits_kind_key_at", RateHit.kind, RateHit.key, RateHit.at_utc)
+
+
 class ServerSetting(ServerBase):
-    """Head office's settings (JSON values): the shop printed on statements, the portal's
-    session key."""
+    """Head office's settings (JSON values): the shop printed on statements."""
 
     __tablename__ = "server_settings"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -588,9 +626,11 @@ __all__ = [
     "Payout",
     "PortalAccess",
     "PortalFailure",
+    "PortalSession",
     "Product",
     "ProductBarcode",
     "Quarantine",
+    "RateHit",
     "Sale",
     "SaleLine",
     "SalePayment",
@@ -600,4 +640,5 @@ __all__ = [
     "Shift",
     "StockMovement",
     "User",
+    "UserLocation",
 ]

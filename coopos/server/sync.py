@@ -344,7 +344,37 @@ def _user_data(u: User) -> dict[str, Any]:
         "language": u.language,
         "active": u.active,
         "version": u.version,
+        "locations": [loc.code for loc in u.locations],
     }
+
+
+def for_location(s: Session, changes: list[dict[str, Any]], location: str) -> list[dict[str, Any]]:
+    """What a device at ``location`` may receive of a pulled page: users only in their
+    newest snapshot (an older one may hold an old PIN hash), in full where they work,
+    withdrawn elsewhere (uuid and version only: the till deactivates them and keeps no
+    hash).  A snapshot without ``locations`` was written when every till received every
+    user, and every user then worked everywhere (server migration 0006)."""
+    keys = {c["key"] for c in changes if c["entity"] == "user"}
+    if not keys:
+        return changes
+    newest = dict(
+        s.execute(
+            select(CatalogChange.key, func.max(CatalogChange.cursor))
+            .where(CatalogChange.entity == "user", CatalogChange.key.in_(keys))
+            .group_by(CatalogChange.key)
+        ).all()
+    )
+    kept = []
+    for change in changes:
+        if change["entity"] == "user":
+            if change["cursor"] < newest[change["key"]]:
+                continue
+            data = change["data"]
+            if location not in data.get("locations", [location]):
+                data = {"uuid": data["uuid"], "version": data["version"], "withdrawn": True}
+            change = {**change, "data": data}
+        kept.append(change)
+    return kept
 
 
 def product_data(p: Product) -> dict[str, Any]:
@@ -462,9 +492,10 @@ class PullResult:
     more: bool
 
 
-def pull(db: Database, cursor: int, limit: int = 500) -> PullResult:
+def pull(db: Database, cursor: int, limit: int = 500, location: str | None = None) -> PullResult:
     """Catalog changes after ``cursor``, oldest first.  The same key may come several
-    times: apply them in order, the last one wins."""
+    times: apply them in order, the last one wins.  For a device, ``location`` is its
+    own: users are filtered by ``for_location``."""
     if cursor < 0:
         raise SyncError(422, "invalid_cursor", "the cursor is a number >= 0")
     limit = max(1, min(limit, PULL_MAX))
@@ -483,12 +514,14 @@ def pull(db: Database, cursor: int, limit: int = 500) -> PullResult:
             .scalars()
             .all()
         )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    changes = [
-        {"cursor": r.cursor, "entity": r.entity, "key": r.key, "data": json.loads(r.data)}
-        for r in rows
-    ]
+        more = len(rows) > limit
+        rows = rows[:limit]
+        changes = [
+            {"cursor": r.cursor, "entity": r.entity, "key": r.key, "data": json.loads(r.data)}
+            for r in rows
+        ]
+        if location is not None:
+            changes = for_location(s, changes, location)
     return PullResult(changes, rows[-1].cursor if rows else cursor, more)
 
 

@@ -35,6 +35,7 @@ from coopos.i18n import _, ngettext
 from coopos.protocol import text as text_rules
 from coopos.services import inventory, lookups
 from coopos.services.context import Context
+from coopos.spreadsheet import CsvWriter, append_xlsx, unprotect
 
 COLUMNS = [
     "sku",
@@ -112,6 +113,8 @@ def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """Rows of a CSV or XLSX file as ``(line number, {column: text})``."""
     if not path.exists():
         raise ValidationError(_("File not found: {path}", path=path))
+    if path.is_dir():
+        raise ValidationError(_("{path} is a folder: give a file.", path=path))
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         yield from _read_xlsx(path)
     else:
@@ -155,7 +158,8 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     for row in reader:
         if not any(cell.strip() for cell in row):
             continue
-        yield reader.line_num, dict(zip(header, (c.strip() for c in row), strict=False))
+        cells = (unprotect(c.strip()) for c in row)
+        yield reader.line_num, dict(zip(header, cells, strict=False))
 
 
 def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
@@ -185,7 +189,7 @@ def _cell_text(value: object) -> str:
     if isinstance(value, float):
         # Excel stores 45.5 for 45.50; keep it exact by going through repr.
         return repr(value)
-    return str(value).strip()
+    return unprotect(str(value).strip())
 
 
 # -- validation ---------------------------------------------------------------------------
@@ -595,14 +599,14 @@ def export_catalog(ctx: Context, path: str | Path, with_stock: bool = False) -> 
 
         book = Workbook(write_only=True)
         sheet = book.create_sheet("catalog")
-        sheet.append(COLUMNS)
+        append_xlsx(sheet, COLUMNS)
         for row in rows:
-            sheet.append([row[c] for c in COLUMNS])
+            append_xlsx(sheet, [row[c] for c in COLUMNS])
         book.save(path)
     else:
         # UTF-8 with BOM so that Excel shows Arabic and Tifinagh correctly.
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.DictWriter(fh, COLUMNS)
-            writer.writeheader()
-            writer.writerows(rows)
+            writer = CsvWriter(fh)
+            writer.writerow(COLUMNS)
+            writer.writerows([row[c] for c in COLUMNS] for row in rows)
     return len(rows)

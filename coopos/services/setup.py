@@ -14,15 +14,16 @@ from sqlalchemy import select
 from coopos.db.models import Category, Cooperative, Fair, Location, User
 from coopos.domain.catalog import Role, parse_rate_bp
 from coopos.domain.errors import StateError
-from coopos.domain.security import check_pin_format
+from coopos.domain.pin_policy import check_pin, is_weak
 from coopos.i18n import _
 from coopos.resources import resource_path
 from coopos.services import catalog, settings, users
 from coopos.services.context import Context
 
-DEMO_ADMIN_PIN = "1234"
+# Managers and admins need 6 digits that are no run or repeat (domain.pin_policy).
+DEMO_ADMIN_PIN = "468203"
 DEMO_SELLER_PIN = "1111"
-DEMO_MANAGER_PIN = "2222"
+DEMO_MANAGER_PIN = "250917"
 
 
 @dataclass
@@ -48,9 +49,9 @@ def init_database(
 ) -> InitResult:
     if is_initialised(ctx):
         raise StateError(_("This database is already set up."))
-    pin = admin_pin or (DEMO_ADMIN_PIN if demo else f"{secrets.randbelow(10**6):06d}")
+    pin = admin_pin or (DEMO_ADMIN_PIN if demo else random_pin())
     # Everything typed is checked before the first write: nothing is half-set-up.
-    pin = check_pin_format(pin)
+    pin = check_pin(pin, Role.ADMIN)
     shop = settings.validate(shop or {})
     with ctx.write() as uow:
         s = uow.session
@@ -70,6 +71,14 @@ def init_database(
     if demo:
         load_demo(ctx, admin.id, result)
     return result
+
+
+def random_pin() -> str:
+    """Six random digits that the admin rules accept."""
+    while True:
+        pin = f"{secrets.randbelow(10**6):06d}"
+        if not is_weak(pin):
+            return pin
 
 
 def load_demo(ctx: Context, admin_id: int, result: InitResult) -> None:

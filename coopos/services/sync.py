@@ -389,6 +389,12 @@ def _apply_product(session, data: dict[str, Any]) -> int:
 
 
 def _apply_user(session, data: dict[str, Any]) -> None:
+    if data.get("withdrawn"):
+        # a user of another location (or one moved away): no PIN hash may stay here
+        row = _by(session, User, uuid=data["uuid"])
+        if row is not None:
+            row.active, row.pin_hash = False, "!"
+        return
     row = _by(session, User, uuid=data["uuid"]) or _by(session, User, name=data["name"])
     if row is None:
         row = User(uuid=data["uuid"], name=data["name"])

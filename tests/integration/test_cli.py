@@ -49,7 +49,7 @@ def test_demo_sells_refunds_closes_and_prints_a_correct_z_report(cli):
     assert receipt == "T01-000001"
     code, out, _ = cli("sale", "--item", "CSC-VRAC:1,250", "--pay", "cash:50")
     assert code == 0 and "change 22.50" in out  # 1.250 kg x 22.00 = 27.50
-    code, out, _ = cli("refund", receipt, "--item", "ARG-OIL-100:1", "--pin", "2222")
+    code, out, _ = cli("refund", receipt, "--item", "ARG-OIL-100:1", "--pin", "250917")
     assert code == 0 and "Refunded 60.00 MAD" in out
     code, out, _ = cli("shift", "close", "--count", "200=2", "100=1", "20=3", "--format", "json")
     assert code == 0
@@ -83,8 +83,8 @@ def test_demo_sells_refunds_closes_and_prints_a_correct_z_report(cli):
         (("sale", "--item", "SAF-1G:1.5", "--pay", "cash:100"), "whole number"),
         (("sale", "--item", "SAF-1G", "--pay", "bitcoin:45"), "Unknown payment method"),
         (("refund", "T01-000001", "--pin", "1111"), "manager's PIN"),
-        (("refund", "T01-000001", "--pin", "9999"), "Wrong PIN"),
-        (("refund", "T09-000001", "--pin", "2222"), "No receipt numbered"),
+        (("refund", "T01-000001", "--pin", "999999"), "Wrong PIN"),
+        (("refund", "T09-000001", "--pin", "250917"), "No receipt numbered"),
         (("stock", "adjust", "SAF-1G", "-1", "--pin", "1111"), "manager's PIN"),
         (("report", "sales", "--from", "yesterday"), "is not a date"),
     ],
@@ -120,8 +120,8 @@ def test_commands_on_a_missing_database_say_what_to_do(tmp_path, capsys):
 
 def test_init_prints_pins_once_and_refuses_twice(tmp_path, capsys):
     db = str(tmp_path / "new.db")
-    assert main(["--db", db, "init", "--admin-pin", "4321", "--shop-name", "Tamount"]) == 0
-    assert "4321" in capsys.readouterr().out
+    assert main(["--db", db, "init", "--admin-pin", "730518", "--shop-name", "Tamount"]) == 0
+    assert "730518" in capsys.readouterr().out
     assert main(["--db", db, "init"]) == 1
     assert "already set up" in capsys.readouterr().err
 
@@ -146,10 +146,10 @@ def test_stock_commands(cli):
     assert on_hand["SIAM-STAND"] == "4"
     shop = int(on_hand["SHOP"])
     code, out, _ = cli(
-        "stock", "count", "--item", "SAF-1G:1", "--location", "SIAM-STAND", "--pin", "2222"
+        "stock", "count", "--item", "SAF-1G:1", "--location", "SIAM-STAND", "--pin", "250917"
     )
     assert code == 0 and "expected 4, counted 1" in out
-    assert cli("stock", "adjust", "SAF-1G", "-2", "--reason", "damaged", "--pin", "2222")[0] == 0
+    assert cli("stock", "adjust", "SAF-1G", "-2", "--reason", "damaged", "--pin", "250917")[0] == 0
     code, out, _ = cli("stock", "show", "--sku", "SAF-1G", "--format", "csv")
     assert out.splitlines()[1].split(",")[5] == str(shop - 2)
 
@@ -233,13 +233,13 @@ def test_opening_the_drawer_without_a_sale_needs_a_manager_and_is_audited(cli, d
     code, _out, err = cli("shift", "drawer", "--reason", "change", "--pin", "1111")
     assert code == 1 and "manager's PIN" in err
     job = tmp_path / "printer.bin"
-    assert cli("shift", "drawer", "--reason", "", "--pin", "2222")[0] == 1  # a reason is due
+    assert cli("shift", "drawer", "--reason", "", "--pin", "250917")[0] == 1  # a reason is due
     ctx = Context.open(demo_path)
     from coopos.services import settings
 
     settings.update(ctx, {"printer.uri": f"file:{job}"})
     ctx.close()
-    code, out, _err = cli("shift", "drawer", "--reason", "change for the stand", "--pin", "2222")
+    code, out, _err = cli("shift", "drawer", "--reason", "change for the stand", "--pin", "250917")
     assert code == 0 and "Drawer opened" in out
     assert job.read_bytes() == b"\x1b@\x1bp\x00\x19\xfa"  # ESC @, then ESC p on pin 2
     ctx = Context.open(demo_path)

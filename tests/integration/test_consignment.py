@@ -210,7 +210,7 @@ def test_cli_fair_and_reports(demo_path, tmp_path, capsys):
     assert "BL-T01-00001" in capsys.readouterr().out
     assert main([*db, "shift", "open", "--user", "Fatima", "--location", STAND]) == 0
     assert main([*db, "sale", "--item", "SAF-1G:2", "--pay", "cash:exact"]) == 0
-    assert main([*db, "fair", "count", FAIR, "--item", "SAF-1G:1", "--pin", "2222"]) == 0
+    assert main([*db, "fair", "count", FAIR, "--item", "SAF-1G:1", "--pin", "250917"]) == 0
     assert main([*db, "payout", "add", "ASAFU", "50", "--method", "cash", "--fair", FAIR]) == 0
     capsys.readouterr()
     assert main([*db, "report", "reconciliation", "--fair", FAIR, "--format", "json"]) == 0

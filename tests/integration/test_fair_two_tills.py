@@ -28,7 +28,7 @@ SENT = {  # cooperative -> goods dispatched straight from it
 
 def till_at_the_stand(path, db, client, prefix) -> Context:
     ctx = Context.open(path)
-    setup.init_database(ctx, admin_pin="4321", shop_name="Stand")
+    setup.init_database(ctx, admin_pin="730518", shop_name="Stand")
     code = server_admin.add_device(db, location=STAND, prefix=prefix).code
     sync.enroll(ctx, SERVER, code, transport=client)
     sync.sync_once(ctx, client)  # the catalog, the fair and its stand

@@ -36,7 +36,7 @@ def test_the_x_report_text_has_local_times_and_the_apps_amounts(busy, language, 
 
 
 def test_a_seller_closes_only_with_a_managers_pin_when_the_shop_says_so(busy):
-    code, out, _ = busy("shift", "settings", "--sellers-may-close", "off", "--pin", "2222")
+    code, out, _ = busy("shift", "settings", "--sellers-may-close", "off", "--pin", "250917")
     assert code == 0 and "Sellers may close the shift: off" in out
     code, _out, err = busy("shift", "close", "--cash", "665", "--user", "Fatima")
     assert code == 1 and "manager's PIN" in err
@@ -44,20 +44,20 @@ def test_a_seller_closes_only_with_a_managers_pin_when_the_shop_says_so(busy):
     assert code == 1 and "manager's PIN" in err
     assert busy("shift", "x")[0] == 0  # still open
     code, out, _ = busy(
-        "shift", "close", "--cash", "665", "--user", "Fatima", "--pin", "2222", "--format", "json"
+        "shift", "close", "--cash", "665", "--user", "Fatima", "--pin", "250917", "--format", "json"
     )
     assert code == 0 and json.loads(out)["z_number"] == 1
 
 
 def test_a_blind_count_hides_the_expected_cash_from_the_x_report(busy):
-    assert busy("shift", "settings", "--blind-count", "on", "--pin", "2222")[0] == 0
+    assert busy("shift", "settings", "--blind-count", "on", "--pin", "250917")[0] == 0
     code, out, _ = busy("shift", "x", "--format", "json")
     data = json.loads(out)
     assert code == 0 and data["expected_cash"] is None
     assert "cash" not in {m["method"] for m in data["by_method"]}
     code, out, _ = busy("shift", "x")
     assert "600,00" not in out and "600.00" not in out  # 500 float + 100 cash
-    code, out, _ = busy("shift", "x", "--pin", "2222", "--format", "json")
+    code, out, _ = busy("shift", "x", "--pin", "250917", "--format", "json")
     assert json.loads(out)["expected_cash"] == 60000  # a manager sees it
     code, out, _ = busy("shift", "close", "--cash", "590", "--user", "Fatima", "--format", "json")
     z = json.loads(out)
@@ -69,5 +69,5 @@ def test_changing_the_rules_needs_a_manager(busy):
     assert code == 1 and "manager's PIN" in err
     code, out, _ = busy("shift", "settings")
     assert "Blind count: off" in out and "Time zone: Africa/Casablanca" in out
-    code, _out, err = busy("shift", "settings", "--time-zone", "Mars/Base", "--pin", "2222")
+    code, _out, err = busy("shift", "settings", "--time-zone", "Mars/Base", "--pin", "250917")
     assert code == 1 and "Unknown time zone" in err

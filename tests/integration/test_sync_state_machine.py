@@ -49,7 +49,7 @@ def world_template(tmp_path_factory, _demo_template):
     with TestClient(create_app(database=db), base_url=SERVER) as client:
         for name, location, prefix in (("a", "SHOP", "A1"), ("b", "STAND", "B1")):
             ctx = Context.open(folder / f"{name}.db")
-            setup.init_database(ctx, admin_pin="4321", shop_name=name)
+            setup.init_database(ctx, admin_pin="730518", shop_name=name)
             code = server_admin.add_device(db, location=location, prefix=prefix).code
             sync.enroll(ctx, SERVER, code, transport=client)
             sync.sync_once(ctx, client)

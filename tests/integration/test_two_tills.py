@@ -114,7 +114,7 @@ def server(server_url, tmp_path, demo_path):
 def new_till(path, db, client, location, prefix) -> Context:
     """A fresh till: set up, enrolled, its catalog pulled from the server."""
     ctx = Context.open(path)
-    setup.init_database(ctx, admin_pin="4321", shop_name="Stand")
+    setup.init_database(ctx, admin_pin="730518", shop_name="Stand")
     code = server_admin.add_device(db, location=location, prefix=prefix).code
     sync.enroll(ctx, SERVER, code, transport=client)
     sync.sync_once(ctx, client)

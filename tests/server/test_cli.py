@@ -69,8 +69,12 @@ def test_the_server_starts_uvicorn_on_a_migrated_database(run, monkeypatch, gui)
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.update(app=app, **options))
     code, out, _ = run("--port", "8765")
     assert code == 0 and "http://127.0.0.1:8765" in out
-    assert started["port"] == 8765 and started["proxy_headers"] is True
+    # issue 13: the app reads X-Forwarded-For itself, from the trusted proxies only
+    assert started["port"] == 8765 and started["proxy_headers"] is False
+    assert [str(n) for n in started["app"].state.trusted_proxies] == ["127.0.0.1/32"]
     paths = {route.path for route in started["app"].routes}
     assert {"/v1/enroll", "/v1/sync/push", "/v1/sync/pull", "/openapi.json"} <= paths
     assert {"/portal/login", "/portal/verify", "/portal/coop/{coop}"} <= paths
-    assert run("--port", "0")[0] == 1
+    with pytest.raises(SystemExit) as refused:  # issue 13: out of range is a usage error
+        run("--port", "0")
+    assert refused.value.code == 2

@@ -44,7 +44,7 @@ def raise_first(errors: list) -> None:
         raise errors[0]
 
 
-def show(window, qtbot, key: str, pin: str = "2222"):
+def show(window, qtbot, key: str, pin: str = "250917"):
     login(window, qtbot, pin)
     return window.shell.show_screen(key)
 
@@ -316,7 +316,7 @@ def test_a_seller_adjusts_with_a_manager_pin(window, qtbot, demo, users, open_sh
     def approve(dialog):
         in_dialog("adjustDialog", adjust, errors)
         pin = find(dialog, QLineEdit, "pinInput")
-        pin.setText("2222")
+        pin.setText("250917")
         qtbot.keyClick(pin, Qt.Key.Key_Return)
 
     def adjust(dialog):

@@ -2,7 +2,7 @@
 dispatch goods to its stand, sell there (through the services), count the stand with an
 item missing, see the variance flagged, explain it, close the fair; then the statement's
 payable and a payout that lowers the balance.  The till is at the fair (its shift is
-open at the stand) and Youssef (manager, PIN 2222) is logged in."""
+open at the stand) and Youssef (manager, PIN 250917) is logged in."""
 
 from __future__ import annotations
 
@@ -124,7 +124,7 @@ def stand_shift(demo, users, souss):
 
 @pytest.fixture
 def manager(window, qtbot, stand_shift):
-    login(window, qtbot, "2222")
+    login(window, qtbot, "250917")
     assert window.session.user.name == "Youssef"
     yield window
     QThreadPool.globalInstance().waitForDone(5000)  # no worker outlives the database

@@ -130,7 +130,7 @@ def test_the_cart_and_its_dialogs_name_products_in_the_sellers_language(till, qt
     def quantity_prompt():
         prompts.append(seller.window().findChild(QLabel).text())
 
-    seller.do("2222", ENTER, F4, expect("valueDialog"), quantity_prompt, ESCAPE)
+    seller.do("250917", ENTER, F4, expect("valueDialog"), quantity_prompt, ESCAPE)
     model = till.shell.sell.cart_model
     names = [model.index(row, 0).data() for row in range(model.rowCount())]
     assert names == ["زيت أركان غذائي 100 مل · TIFAW", "زَعْفَرَان حُرّ من تالوين 1 غ · ASAFU"]
@@ -148,7 +148,7 @@ def test_the_cart_and_its_dialogs_name_products_in_the_sellers_language(till, qt
 def test_the_window_own_buttons_follow_the_user(till, qtbot):
     from tests.ui.seller import ENTER, Seller
 
-    Seller(qtbot).do("2222", ENTER, press_escape_if_asked)
+    Seller(qtbot).do("250917", ENTER, press_escape_if_asked)
     assert till.findChild(QPushButton, "lockButton").text() == "قفل"
     assert till.findChild(QPushButton, "switchSeller").text() == "تغيير البائع"
 
@@ -167,7 +167,7 @@ def test_the_lock_screen_speaks_the_shops_language(till, qtbot, qapp):
     from tests.ui.seller import ENTER, Seller
 
     seller = Seller(qtbot)
-    seller.do("2222", ENTER, press_escape_if_asked)  # Youssef, in Arabic
+    seller.do("250917", ENTER, press_escape_if_asked)  # Youssef, in Arabic
     assert qapp.layoutDirection() == Qt.LayoutDirection.RightToLeft
     seller.touch(till.findChild(QPushButton, "lockButton"))
     assert current_language() == "fr"

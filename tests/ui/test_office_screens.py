@@ -1,6 +1,6 @@
 """Back-office screens driven like a manager would: reports, settings and backups, users,
 fairs.  Every test starts with a shift open (so no "open the shift" prompt pops up) and
-Youssef (manager, PIN 2222) logged in."""
+Youssef (manager, PIN 250917) logged in."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def on_dialog(name: str, action: Callable[[QDialog], None], ms: int = 50) -> Non
 
 @pytest.fixture
 def manager(window, qtbot, open_shift):
-    login(window, qtbot, "2222")
+    login(window, qtbot, "250917")
     assert window.session.user.name == "Youssef"
     return window
 
@@ -225,11 +225,11 @@ def test_adding_a_user_needs_the_same_pin_twice(manager, demo, qtbot):
     seen = {}
 
     def add(dialog):
-        fill_user(dialog, "Karima", "5678", "5679")
+        fill_user(dialog, "Karima", "561938", "561939")  # a manager: 6 digits (issue 13)
         click(dialog, "saveUser", qtbot)
         seen["error"] = label_text(dialog, "userError")
         seen["still_open"] = dialog.isVisible()
-        dialog.findChild(QLineEdit, "userPin2").setText("5678")
+        dialog.findChild(QLineEdit, "userPin2").setText("561938")
         click(dialog, "saveUser", qtbot)
         seen["closed"] = not dialog.isVisible()
 
@@ -240,7 +240,7 @@ def test_adding_a_user_needs_the_same_pin_twice(manager, demo, qtbot):
         "still_open": True,
         "closed": True,
     }
-    karima = user_service.authenticate(demo, "5678")
+    karima = user_service.authenticate(demo, "561938")
     assert (karima.name, karima.role) == ("Karima", "manager")
     view = find(screen, type(screen.view), "usersTable")
     row = row_of(view, "name", "Karima")
@@ -259,7 +259,8 @@ def test_a_pin_already_used_is_refused(manager, demo, qtbot):
 
     on_dialog("userDialog", add)
     click(screen, "addUser", qtbot)
-    assert seen["error"] == "This PIN is already used by another user."
+    # issue 13: the refusal does not say that someone else has this PIN
+    assert seen["error"] == "This PIN cannot be used: choose another one."
     assert [u.name for u in user_service.list_users(demo)] == ["Admin", "Fatima", "Youssef"]
 
 
@@ -274,7 +275,7 @@ def test_deactivate_and_reactivate_a_seller(manager, demo, qtbot, monkeypatch):
     with pytest.raises(Exception, match="Wrong PIN"):
         user_service.authenticate(demo, "1111")
 
-    # a returning user gets a PIN checked like a new one (4444 is free; 2222 is Youssef's)
+    # a returning user gets a PIN checked like a new one (4444 is free; 250917 is Youssef's)
     def repin(dialog, pin):
         dialog.findChild(QLineEdit, "userPin").setText(pin)
         dialog.findChild(QLineEdit, "userPin2").setText(pin)
@@ -284,9 +285,9 @@ def test_deactivate_and_reactivate_a_seller(manager, demo, qtbot, monkeypatch):
             dialog.reject()
 
     seen: list[str] = []
-    on_dialog("pinDialog", lambda d: repin(d, "2222"))
+    on_dialog("pinDialog", lambda d: repin(d, "250917"))
     click(screen, "toggleUser", qtbot)
-    assert seen == ["This PIN is already used by another user."]
+    assert seen == ["This PIN cannot be used: choose another one."]
     assert cell(view, row_of(view, "name", "Fatima"), "active") == "Deactivated"
     on_dialog("pinDialog", lambda d: repin(d, "4444"))
     click(screen, "toggleUser", qtbot)

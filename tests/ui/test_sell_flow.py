@@ -172,7 +172,7 @@ def test_refund_with_manager_pin(window, qtbot, demo, users):
         dialog.findChild(QLineEdit, "pinInput").setText("1111")  # a seller: refused
         dialog.pad.submit()
         assert "manager's PIN" in dialog.error.text()
-        dialog.findChild(QLineEdit, "pinInput").setText("2222")
+        dialog.findChild(QLineEdit, "pinInput").setText("250917")
         dialog.pad.submit()
 
     later(returns)
@@ -247,17 +247,17 @@ def test_first_run_creates_the_shop_and_admin(qapp, qtbot, tmp_path):
     assert win.pages.currentWidget() is page
     page.fields["shop.name"].setText("Coopérative Tamount")
     page.fields["shop.ice"].setText("123")  # not 15 digits
-    page.pin.setText("4826")
-    page.pin2.setText("4826")
+    page.pin.setText("482615")
+    page.pin2.setText("482615")
     click(page, "createShop", qtbot)
     assert "ICE" in page.error.text()
     page.fields["shop.ice"].setText("002345678000019")
-    page.pin2.setText("4827")
+    page.pin2.setText("482616")
     click(page, "createShop", qtbot)
     assert page.error.text() == "The two PINs differ."
     session_users = users.list_users(ctx)
     assert session_users == []  # nothing half-written
-    page.pin2.setText("4826")
+    page.pin2.setText("482615")
     click(page, "createShop", qtbot)
     assert win.pages.currentWidget() is win.login
     with ctx.read() as s:
@@ -277,7 +277,7 @@ def test_first_run_creates_the_shop_and_admin(qapp, qtbot, tmp_path):
         dialog.accept()
 
     later(opening_float, 100)
-    login(win, qtbot, "4826")
+    login(win, qtbot, "482615")
     assert session.user.name == "Admin"
     qtbot.waitUntil(session.shift_open, timeout=3000)
     session.bridge.close()
@@ -381,7 +381,7 @@ def test_open_drawer_from_the_shift_screen_is_audited(window, qtbot, demo, users
     from ui.screens import shifts as shift_screen
 
     open_shift(demo, users)
-    login(window, qtbot, "2222")  # a manager: approves without typing the PIN again
+    login(window, qtbot, "250917")  # a manager: approves without typing the PIN again
     screen = window.shell.show_screen("shifts")
     monkeypatch.setattr(shift_screen, "ask_text", lambda *args: "change for a customer")
     click(screen, "shift_drawer", qtbot)

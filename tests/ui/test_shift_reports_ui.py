@@ -238,7 +238,7 @@ def test_a_seller_is_refused_the_close_when_the_shop_asks_a_manager(till, demo):
     seller.do(
         COUNT_AND_CLOSE,
         expect("managerApproval"),
-        "2222",
+        "250917",
         ENTER,
         expect("reportView"),
         ENTER,

@@ -132,7 +132,7 @@ TOUR = [
     Stop(
         "lock screen",
         lambda w: [
-            "2222",
+            "250917",
             ENTER,
             expect("valueDialog"),
             ESCAPE,
@@ -176,7 +176,7 @@ TOUR = [
         lambda w: [
             w.touch("priceButton"),
             expect("managerApproval"),
-            "2222",
+            "250917",
             ENTER,
             expect("valueDialog"),
             w.look(),
@@ -221,7 +221,7 @@ TOUR = [
             w.touch("returnAll"),
             w.touch("refundButton"),
             expect("managerApproval"),
-            "2222",
+            "250917",
             ENTER,
         ],
     ),

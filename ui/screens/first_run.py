@@ -16,8 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coopos.domain.catalog import Role
 from coopos.domain.errors import CooposError, ValidationError
-from coopos.domain.security import check_pin_format
+from coopos.domain.pin_policy import check_pin
 from coopos.i18n import N_, _, current_language
 from coopos.services import setup
 from coopos.services.context import Context
@@ -39,7 +40,7 @@ FIELDS = [
 LABELS = [
     N_("Language"),
     *(label for _key, label in FIELDS),
-    N_("Admin PIN (4 to 8 digits)"),
+    N_("Admin PIN (6 to 8 digits)"),
     N_("Admin PIN again"),
 ]
 
@@ -137,7 +138,7 @@ class FirstRunScreen(QWidget):
         try:
             if not self.fields["shop.name"].text().strip():
                 raise ValidationError(_("The shop needs a name (it is printed on receipts)."))
-            pin = check_pin_format(self.pin.text())
+            pin = check_pin(self.pin.text(), Role.ADMIN)
             if pin != self.pin2.text().strip():
                 raise ValidationError(_("The two PINs differ."))
             setup.init_database(

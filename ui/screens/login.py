@@ -74,9 +74,24 @@ class LoginScreen(QWidget):
             self.error.setText(exc.message)
             self.error.show()
             return
+        reason = users.pin_change_due(user, pin)
+        if reason is not None and not self.choose_new_pin(user, reason):
+            self.error.setText(_("Choose a new PIN to log in."))
+            self.error.show()
+            return
         self.error.hide()
         self.hint.setText(_("Type your PIN"))
         self.logged_in.emit(user)
+
+    def choose_new_pin(self, user: User, reason: str) -> bool:
+        """A PIN set before today's rules (or one another user tried to take): its owner
+        chooses a new one before going on."""
+        from PySide6.QtWidgets import QDialog
+
+        from ui.screens.users import PinDialog
+
+        dialog = PinDialog(self.session, user, self, reason=reason)
+        return dialog.exec() == QDialog.DialogCode.Accepted and dialog.saved
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 from coopos.db.models import User
 from coopos.domain.catalog import Role
 from coopos.domain.errors import CooposError, ValidationError
-from coopos.domain.security import check_pin_format
+from coopos.domain.pin_policy import check_pin
 from coopos.i18n import N_, _
-from coopos.services import users
+from coopos.services import pin_guard, users
 from coopos.services.reports import Column, Table
 from ui.errors import crash_message, guarded
 from ui.models import TableModel
@@ -46,15 +46,23 @@ COLUMNS = [
 
 
 class PinDialog(QDialog):
-    """Add a user (name, role, PIN twice) or, given ``user``, change that user's PIN."""
+    """Add a user (name, role, PIN twice) or, given ``user``, change that user's PIN.
+    With ``reason`` the user chooses their own new PIN at login (no manager needed: they
+    just typed their PIN)."""
 
     def __init__(
-        self, session: AppSession, user: User | None = None, parent=None, reactivate: bool = False
+        self,
+        session: AppSession,
+        user: User | None = None,
+        parent=None,
+        reactivate: bool = False,
+        reason: str | None = None,
     ):
         super().__init__(parent)
         self.session = session
         self.user = user
         self.reactivate = reactivate  # a returning user gets a PIN checked like a new one
+        self.own = reason is not None
         self.saved = False
         self.setObjectName("pinDialog" if user else "userDialog")
         title = _("New PIN for {name}", name=user.name) if user else _("Add a user")
@@ -62,6 +70,11 @@ class PinDialog(QDialog):
         self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
         layout.addWidget(set_role(QLabel(title), "title"))
+        if reason:
+            why = QLabel(reason)
+            why.setObjectName("pinChangeReason")
+            why.setWordWrap(True)
+            layout.addWidget(why)
         form = QFormLayout()
         self.name: QLineEdit | None = None
         self.role: QComboBox | None = None
@@ -80,7 +93,13 @@ class PinDialog(QDialog):
                 self.role.addItem(role.label, role.value)
             form.addRow(_("Role"), self.role)
         self.pin = self._pin_field("userPin")
-        form.addRow(_("PIN (4 to 8 digits)"), self.pin)
+        if user is not None and Role(user.role).is_manager:
+            label = _("PIN (6 to 8 digits)")
+        elif user is not None:
+            label = _("PIN (4 to 8 digits)")
+        else:
+            label = _("PIN (4 to 8 digits; 6 for a manager or an admin)")
+        form.addRow(label, self.pin)
         self.pin2 = self._pin_field("userPin2")
         form.addRow(_("PIN again"), self.pin2)
         layout.addLayout(form)
@@ -123,11 +142,15 @@ class PinDialog(QDialog):
     def _save(self) -> None:
         if self.name is not None and not self.name.text().strip():
             raise ValidationError(_("A user needs a name."))
-        pin = check_pin_format(self.pin.text())
+        role = self.user.role if self.user is not None else self.role.currentData()
+        pin = check_pin(self.pin.text(), role)
         if self.pin2.text().strip() != self.pin.text().strip():
             self.pin2.clear()
             self.pin2.setFocus()
             raise ValidationError(_("The two PINs are different: type the PIN again."))
+        if self.own:
+            users.change_pin(self.session.ctx, self.user.id, pin, self.user.id)
+            return
         approver = approve(
             self.session.ctx,
             self,
@@ -188,6 +211,16 @@ class UsersScreen(QWidget):
         self.message.setWordWrap(True)
         self.message.hide()
         layout.addWidget(self.message)
+        guard = QHBoxLayout()
+        self.lock_status = set_role(QLabel(), "muted")
+        self.lock_status.setObjectName("pinLockStatus")
+        self.lock_status.setWordWrap(True)
+        guard.addWidget(self.lock_status, 1)
+        self.unlock_button = QPushButton(_("Unlock PIN entry"))
+        self.unlock_button.setObjectName("unlockPins")
+        self.unlock_button.clicked.connect(self.unlock)
+        guard.addWidget(self.unlock_button)
+        layout.addLayout(guard)
         self.model = TableModel(parent=self)
         self.view = read_only_view("usersTable", self.model)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -225,6 +258,24 @@ class UsersScreen(QWidget):
         if selected_id in ids:
             select_row(self.view, ids.index(selected_id))
         self.update_buttons()
+        self.refresh_lock()
+
+    def refresh_lock(self) -> None:
+        """Wrong PINs typed at this till, and whether they locked its PIN entry."""
+        state = pin_guard.status(self.session.ctx)
+        if state.locked:
+            text = _("PIN entry is locked after too many wrong PINs.")
+            set_role(self.lock_status, "error")
+        else:
+            text = _("Wrong PINs in the last hour: {n}.", n=state.last_hour)
+            set_role(self.lock_status, "muted")
+        self.lock_status.setText(text)
+        self.lock_status.setVisible(state.locked or state.last_hour > 0)
+        self.unlock_button.setVisible(state.locked)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.refresh_lock()
 
     def selected(self) -> User | None:
         model = self.view.selectionModel()
@@ -277,6 +328,21 @@ class UsersScreen(QWidget):
             raise ValidationError(_("Only an admin can change an admin."))
 
     # -- actions ----------------------------------------------------------------------------
+    @guarded()
+    def unlock(self) -> None:
+        approver = approve(
+            self.session.ctx,
+            self,
+            "pins_unlock",
+            _("Unlocking PIN entry needs a manager."),
+            self.session,
+        )
+        if approver is None:
+            return
+        users.unlock_pins(self.session.ctx, approver.id)
+        self.refresh_lock()
+        self.say(_("PIN entry is unlocked."))
+
     @guarded()
     def add(self) -> None:
         dialog = PinDialog(self.session, None, self)

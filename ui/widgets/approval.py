@@ -25,6 +25,7 @@ class ManagerApproval(QDialog):
         layout.addWidget(set_role(QLabel(reason), "title"))
         layout.addWidget(QLabel(_("A manager types their PIN to approve.")))
         self.error = set_role(QLabel(), "error")
+        self.error.setObjectName("approvalError")
         self.error.hide()
         layout.addWidget(self.error)
         self.pad = PinPad()

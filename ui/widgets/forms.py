@@ -358,6 +358,8 @@ def dialog_buttons(
     row = QHBoxLayout()
     cancel = QPushButton(_("Cancel"))
     cancel.setObjectName(f"cancel_{confirm_name}")
+    # else a dialog makes it the default button, and Enter in a field cancels
+    cancel.setAutoDefault(False)
     cancel.clicked.connect(dialog.reject)
     row.addWidget(cancel)
     confirm = set_role(QPushButton(confirm_label or _("Save")), "primary")

@@ -1,17 +1,14 @@
-"""Portal sessions: a cookie holding the cooperative, the generation of its access code and
-when it was opened, signed with HMAC-SHA256 under a key kept in the server database (so
-every server process accepts it).  HttpOnly, SameSite=Lax, Secure over HTTPS, scoped to
-``/portal``.  A new access code bumps the generation: every older session ends.
+"""Portal sessions: the cookie holds a random token; the session itself (its cooperative,
+the generation of its access code, its expiry) is a row of the server database, so that
+every server process accepts it and signing out ends it for good (a copied cookie stops
+working).  A new access code bumps the generation: every older session ends.  HttpOnly,
+SameSite=Lax, Secure over HTTPS, scoped to ``/portal``.
 
 The chosen language is a second, plain cookie (``fr`` or ``ar``).
 """
 
 from __future__ import annotations
 
-import base64
-import calendar
-import hashlib
-import hmac
 import re
 from urllib.parse import urlsplit
 
@@ -20,58 +17,35 @@ from fastapi.responses import Response
 
 from coopos.server import consignment
 from coopos.server.db import Database
+from coopos.server.portal import store
 from coopos.server.portal.html import LANGUAGES
 
 SESSION_COOKIE = "coopos_portal"
 LANGUAGE_COOKIE = "coopos_lang"
-SESSION_SECONDS = 12 * 3600
+SESSION_SECONDS = int(store.SESSION_TTL.total_seconds())
 LANGUAGE_SECONDS = 365 * 24 * 3600
 _NEXT = re.compile(r"^/portal/[A-Za-z0-9_\-./?=&%]*$")
+_VERSION = "v2."
 
 
 class Sessions:
     def __init__(self, db: Database):
         self.db = db
-        self._key: bytes | None = None
 
-    @property
-    def key(self) -> bytes:
-        if self._key is None:
-            self._key = consignment.secret_key(self.db)
-        return self._key
-
-    def _now(self) -> int:
-        return calendar.timegm(self.db.now().timetuple())
-
-    def _sign(self, payload: str) -> str:
-        mac = hmac.new(self.key, payload.encode(), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(mac).decode().rstrip("=")
-
-    def issue(self, user: consignment.PortalUser) -> str:
-        payload = f"v1.{user.cooperative_id}.{user.generation}.{self._now()}"
-        return f"{payload}.{self._sign(payload)}"
+    @staticmethod
+    def _token(request: Request) -> str:
+        value = request.cookies.get(SESSION_COOKIE, "")
+        return value[len(_VERSION) :] if value.startswith(_VERSION) else ""
 
     def read(self, request: Request) -> consignment.PortalUser | None:
-        """The signed-in cooperative, or None (no cookie, forged, expired, replaced)."""
-        value = request.cookies.get(SESSION_COOKIE, "")
-        if not value or len(value) > 200:
-            return None
-        payload, _dot, mac = value.rpartition(".")
-        if not hmac.compare_digest(mac.encode(), self._sign(payload).encode()):
-            return None
-        try:
-            version, coop_id, generation, issued = payload.split(".")
-            coop_id_n, generation_n, issued_n = int(coop_id), int(generation), int(issued)
-        except ValueError:
-            return None
-        if version != "v1" or not 0 <= self._now() - issued_n <= SESSION_SECONDS:
-            return None
-        return consignment.portal_user(self.db, coop_id_n, generation_n)
+        """The signed-in cooperative, or None (no cookie, unknown, expired, signed out,
+        replaced)."""
+        return store.session_user(self.db, self._token(request))
 
     def open(self, response: Response, request: Request, user: consignment.PortalUser) -> None:
         response.set_cookie(
             SESSION_COOKIE,
-            self.issue(user),
+            _VERSION + store.open_session(self.db, user),
             max_age=SESSION_SECONDS,
             path="/portal",
             httponly=True,
@@ -79,7 +53,8 @@ class Sessions:
             secure=request.url.scheme == "https",
         )
 
-    def close(self, response: Response) -> None:
+    def close(self, response: Response, request: Request) -> None:
+        store.close_session(self.db, self._token(request))
         response.delete_cookie(SESSION_COOKIE, path="/portal", httponly=True, samesite="lax")
 
 

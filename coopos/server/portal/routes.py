@@ -21,9 +21,10 @@ from coopos.domain.catalog import pick_name
 from coopos.domain.errors import NotFoundError
 from coopos.i18n import N_, _, thread_language
 from coopos.server import consignment, documents
+from coopos.server.clientip import client_ip
 from coopos.server.db import Database
 from coopos.server.models import Cooperative
-from coopos.server.portal import auth
+from coopos.server.portal import auth, store
 from coopos.server.portal.chart import bar_chart
 from coopos.server.portal.html import (
     CSS,
@@ -208,7 +209,7 @@ def install(app: FastAPI, db: Database) -> None:
             fields = {}
         code = (fields.get("code") or [""])[0]
         target = auth.safe_next((fields.get("next") or [""])[0], "")
-        ip = request.client.host if request.client else "unknown"
+        ip = client_ip(request)
 
         def attempt() -> Response:
             with thread_language(lang):
@@ -236,7 +237,7 @@ def install(app: FastAPI, db: Database) -> None:
         if not auth.same_origin(request):
             return Response("forbidden", 403, headers=_headers())
         answer = redirect("/portal/login")
-        sessions.close(answer)
+        sessions.close(answer, request)
         return answer
 
     @get("/portal/lang/{lang}", **options)
@@ -276,14 +277,25 @@ def install(app: FastAPI, db: Database) -> None:
                 'required maxlength="300" autocomplete="off" spellcheck="false">'
                 f'<div class="row"><button type="submit">{esc(_("Check"))}</button></div></form>'
             )
+        status = 200
         if code:
-            # Both languages on one page: whoever scanned it reads one of them.
-            for shown in ("ar", "fr"):
-                with thread_language(shown):
-                    result = consignment.verify(db, code, shown)
-                    body += _verdict(result, shown, user)
+            wait = store.allow(
+                db, "verify", client_ip(request), store.VERIFY_MAX, store.VERIFY_WINDOW
+            )
+            if wait:
+                status = 429
+                with thread_language(lang):
+                    message = _("Too many checks from your address: wait a few minutes.")
+                body += f'<p class="error" role="alert">{esc(message)}</p>'
+            else:
+                # Both languages on one page: whoever scanned it reads one of them.
+                for shown in ("ar", "fr"):
+                    with thread_language(shown):
+                        result = consignment.verify(db, code, shown)
+                        body += _verdict(result, shown, user)
         with thread_language(lang):
-            return html(page(lang, _("Check a statement"), body, "/portal/verify"))
+            title = _("Check a statement")
+            return html(page(lang, title, body, "/portal/verify"), status)
 
     # -- the signed-in cooperative's pages ----------------------------------------------------
 
@@ -724,7 +736,18 @@ def _verdict(
     elif result.status == "differs":
         css = "bad"
         title = _("This statement does not match head office's records.")
-        if result.payable_matches:
+        own = viewer is not None and viewer.code == result.cooperative
+        if not own:
+            # To anyone else, one answer whatever differs: saying that the amount payable
+            # matches would let a guess of it be checked for any cooperative and period.
+            text = _(
+                "Head office's records for {coop}, {scope}, do not confirm this statement "
+                "(amount payable printed on it: {amount}).",
+                amount=_plain_money(result.claimed_payable_cents, lang),
+                coop=result.cooperative,
+                scope=result.scope_title,
+            )
+        elif result.payable_matches:
             text = _(
                 "The amount payable ({amount}) is the same, but the details (products, "
                 "quantities, commission or payouts) differ.",
