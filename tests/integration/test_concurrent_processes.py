@@ -57,7 +57,7 @@ def test_commands_and_opens_never_meet_a_locked_database(demo_path, selling):
     for start in range(0, len(commands), 3):  # three at a time, beside the seller
         running = [start_cli(demo_path, *args) for args in commands[start : start + 3]]
         for args, process in zip(commands[start : start + 3], running, strict=True):
-            out, err = process.communicate(timeout=120)
+            _out, err = process.communicate(timeout=120)
             if process.returncode != 0:
                 failures.append((args[0], err.strip()))
     _out, opener_err = opener.communicate(timeout=120)
