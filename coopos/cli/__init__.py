@@ -24,7 +24,14 @@ from coopos.cli import (
     stock_cmd,
     sync_cmd,
 )
-from coopos.cli.base import EXIT_CRASH, EXIT_USER, Parser, add_common, open_context
+from coopos.cli.base import (
+    EXIT_CRASH,
+    EXIT_USER,
+    Parser,
+    add_common,
+    close_opened,
+    open_context,
+)
 from coopos.domain.errors import CooposError
 from coopos.i18n import _
 from coopos.logs import log_crash, setup_logging
@@ -120,6 +127,8 @@ def main(
             file=sys.stderr,
         )
         return EXIT_CRASH
+    finally:
+        close_opened()
 
 
 __all__ = ["build_parser", "main", "open_context"]

@@ -607,7 +607,7 @@ class SettingsScreen(QWidget):
         db_path = ctx.path
         self.session.save_cart()
 
-        ctx.engine.dispose()  # let go of the file before it is replaced
+        ctx.close()  # let go of the file (and its lock) before it is replaced
 
         def work(progress):
             try:
