@@ -229,6 +229,9 @@ class Device(ServerBase):
     clock_offset_ms: Mapped[int | None] = mapped_column(BigInteger)
     # every event with seq <= acked_seq is stored (sequences are gap-free from 1)
     acked_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # the highest number of each document series received (JSON: {"receipt": 812, ...},
+    # coopos.protocol.numbers): a restored or re-enrolled till continues above them
+    numbers: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
 
     location: Mapped[Location] = relationship()
 

@@ -124,6 +124,7 @@ def restore(source: Path, db_path: Path) -> Restored:
     prefix), and keeps that till's unsent events to send them."""
     source, db_path = Path(source), Path(db_path)
     check_backup_file(source)
+    db_path.parent.mkdir(parents=True, exist_ok=True)  # a new laptop has no folder yet
     with exclusive(db_path):
         safety = replaced = None
         if db_path.exists():

@@ -36,6 +36,10 @@ from coopos.services import settings
 RECOVERY_KEY = "sync.recovery"  # "check": ask the server before the next push
 CHECK = "check"
 OUTBOX = "outbox"
+_CARRY = text(
+    "INSERT INTO outbox (seq, uuid, kind, payload, created_utc) "
+    "VALUES (:seq, :uuid, :kind, :payload, :created_utc)"
+)
 
 
 @dataclass(frozen=True)
@@ -137,13 +141,12 @@ def after_restore(uow: UnitOfWork, replaced: TillFacts | None, source: str) -> R
     if replaced is not None and restored.enrolled and replaced.same_device(restored):
         have = set(s.execute(select(OutboxEvent.uuid)).scalars())
         last = s.execute(select(func.max(OutboxEvent.seq))).scalar() or 0
-        for event in replaced.unsent:
+        for event in replaced.unsent:  # copied as stored: the same bytes reach the server
             if event["uuid"] in have:
                 continue
             last += 1
             carried += 1
-            s.add(OutboxEvent(seq=last, **event))
-        s.flush()
+            uow.connection.execute(_CARRY, {"seq": last, **event})
         _raise_counter(uow, OUTBOX, last)
     left_behind = len(replaced.unsent) - carried if replaced is not None and not carried else 0
     held = restored.enrolled and not same_series
@@ -245,10 +248,7 @@ def reconcile(uow: UnitOfWork, state: ServerState) -> Reconciled:
         text("INSERT OR REPLACE INTO sequences (name, last_value) VALUES (:n, :v)"),
         {"n": OUTBOX, "v": max(top, last, state.acked_through)},
     )
-    prefix = str(settings.get(s, "device.prefix") or state.prefix)
-    for series, value in state.numbers.items():
-        if series in protocol_numbers.SERIES and isinstance(value, int) and value > 0:
-            _raise_counter(uow, protocol_numbers.till_counter(series, prefix), value)
+    apply_numbers(uow, state.numbers, str(settings.get(s, "device.prefix") or state.prefix))
     settings.put(s, RECOVERY_KEY, "")
     settings.put(s, HOLD_KEY, False)
     result = Reconciled(len(held), sum(1 for seq in moving if seq not in held))
@@ -261,6 +261,13 @@ def reconcile(uow: UnitOfWork, state: ServerState) -> Reconciled:
         numbers=state.numbers,
     )
     return result
+
+
+def apply_numbers(uow: UnitOfWork, numbers: dict[str, int], prefix: str) -> None:
+    """The till's document counters continue above the server's highest numbers."""
+    for series, value in numbers.items():
+        if series in protocol_numbers.SERIES and isinstance(value, int) and value > 0:
+            _raise_counter(uow, protocol_numbers.till_counter(series, prefix), value)
 
 
 def recovery_needed(session) -> bool:
