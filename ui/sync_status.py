@@ -73,8 +73,14 @@ class SyncLoop(QObject):
 
     def _failed(self, _message: str) -> None:
         self._running = False
-        self.timer.start(self._retry_ms)
-        self._retry_ms = min(self._retry_ms * 2, MAX_RETRY_MS)
+        state = sync.state(self.ctx)  # what failed, by the failure's type (recorded)
+        if state.status == sync.SyncStatus.REENROLL:
+            pass  # nothing to retry until it is enrolled again (settings_changed restarts)
+        elif state.status == sync.SyncStatus.REFUSED:
+            self.timer.start(MAX_RETRY_MS)  # head office may fix it on the server
+        else:
+            self.timer.start(self._retry_ms)
+            self._retry_ms = min(self._retry_ms * 2, MAX_RETRY_MS)
         self.refresh_count()
 
 
@@ -86,6 +92,12 @@ def describe(state: sync.SyncState) -> tuple[str, bool]:
     if state.last_ok_utc:
         moment = datetime.fromisoformat(state.last_ok_utc).astimezone()
         when = moment.strftime("%H:%M")
+    if state.status == sync.SyncStatus.REENROLL:
+        return _("This till must be re-enrolled: ask head office"), True
+    if state.numbers_held:
+        return _("Restored: connect to the server before selling"), True
+    if state.status == sync.SyncStatus.REFUSED:
+        return _("Sync stopped: tell head office ({n} waiting)", n=state.waiting), True
     if state.last_error:
         text = _("Offline: {n} waiting to send", n=state.waiting)
         if when:
@@ -107,5 +119,5 @@ class SyncLabel(QLabel):
         text, warning = describe(state)
         set_role(self, "error" if warning else "muted")
         self.setText(text)
-        self.setToolTip(state.last_error or state.server)
+        self.setToolTip(sync.advice(state) or state.last_error or state.server)
         self.setVisible(bool(text))

@@ -106,6 +106,30 @@ class SyncState:
         return self.configured and self.status == SyncStatus.REENROLL
 
 
+def advice(state: SyncState) -> str:
+    """What a person must do about this till's sync, in one sentence ("" if nothing)."""
+    if not state.configured:
+        return ""
+    if state.status == SyncStatus.REENROLL:
+        return _(
+            "This till must be re-enrolled: ask head office for a new code, then enroll it "
+            "again here. Its unsent sales are kept."
+        )
+    if state.numbers_held:
+        return _(
+            "This till was restored from a backup: connect it to the server once before "
+            "selling, so that its receipt numbers continue after the last ones head office has."
+        )
+    if state.status == SyncStatus.REFUSED:
+        return _(
+            "The server refuses what this till sends: sync stopped, nothing is lost. Tell "
+            "head office."
+        )
+    if state.recovering:
+        return _("This till was restored or enrolled again: the next sync checks with head office.")
+    return ""
+
+
 @dataclass(frozen=True)
 class RoundReport:
     pushed: int

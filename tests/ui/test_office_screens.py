@@ -474,20 +474,3 @@ def test_enroll_from_settings_then_sales_reach_the_server(manager, demo, users, 
     qtbot.waitUntil(lambda: "all sent" in status.text(), timeout=15000)
     found, _more = server_admin.sales(db, server_admin.SalesFilter(kind="sale"))
     assert [row["receipt_no"] for row in found] == ["T01-000001"]
-
-
-def test_restore_closes_the_apps_own_database_first(
-    manager, demo_path, qtbot, tmp_path, monkeypatch
-):
-    from coopos.services import backup
-
-    copy = backup.backup(demo_path, tmp_path / "older.db")
-    screen = manager.shell.show_screen("settings")
-    monkeypatch.setattr(screen, "ask_restore_file", lambda: str(copy))
-    monkeypatch.setattr(screen, "confirm_restore", lambda source: True)
-    restarted = []
-    monkeypatch.setattr(screen, "restored", lambda: restarted.append(True))
-    click(screen, "restoreBackup", qtbot)
-    qtbot.waitUntil(lambda: bool(restarted), timeout=15000)
-    assert "restored" in label_text(screen, "settingsMessage")
-    assert list((demo_path.parent / "backups").glob("before-restore-*.db"))

@@ -385,11 +385,12 @@ class SettingsScreen(QWidget):
         state = sync.state(self.session.ctx)
         enrolled = state.configured
         for widget in (self.sync_url, self.sync_code, self.enroll_button):
-            widget.setEnabled(not enrolled)
+            widget.setEnabled(not enrolled or state.must_reenroll)  # revoked: a new code
         self.sync_button.setEnabled(enrolled)
         if enrolled:
             self.sync_url.setText(state.server)
-            self.sync_code.clear()
+            if not state.must_reenroll:
+                self.sync_code.clear()
             lines = [
                 _("Enrolled with {url}.", url=state.server),
                 _("Events waiting to be sent: {n}", n=state.waiting),
@@ -402,6 +403,8 @@ class SettingsScreen(QWidget):
             ]
             if state.last_error:
                 lines.append(_("Last problem: {error}", error=state.last_error))
+            if sync.advice(state):
+                lines.append(sync.advice(state))
             self.sync_state.setText("\n".join(lines))
         else:
             self.sync_state.setText(
