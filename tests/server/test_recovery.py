@@ -258,3 +258,21 @@ def test_a_conflict_that_recovery_cannot_explain_stops_with_its_type(shop, users
     state = sync.state(shop)
     assert state.status == sync.SyncStatus.REFUSED and state.waiting > 0
     assert uuid in local_uuids(shop)
+
+
+def test_head_office_reenrolls_a_device_from_the_command_line(database_url, db, client, capsys):
+    from coopos.cli import main
+
+    device = admin.add_device(db, prefix="T03")
+    token = client.post("/v1/enroll", json={"code": device.code}).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    admin.revoke_device(db, device.id)
+    code = main(["server", "device", "reenroll", str(device.id), "--database-url", database_url])
+    out = capsys.readouterr().out
+    assert code == 0 and "T03" in out
+    new_code = next(line for line in out.splitlines() if "Enrollment code:" in line).split()[2]
+    assert client.post("/v1/sync/state", json={}, headers=headers).status_code == 401
+    answer = client.post("/v1/enroll", json={"code": new_code, "receipt_prefix": "T03"})
+    assert answer.status_code == 200 and answer.json()["device_id"] == device.id
+    assert [d.status for d in admin.list_devices(db)] == ["enrolled"]
+    assert main(["server", "device", "reenroll", "99", "--database-url", database_url]) == 1
