@@ -121,7 +121,7 @@ class SyncWorld(RuleBasedStateMachine):
             device = till_settings.get(s, "sync.device_id")
             url = till_settings.get(s, "sync.url")
         server_admin.revoke_device(self.db, device)
-        self.nets[till].cut = False
+        self.nets[till].cut, self.nets[till].lose_answers = False, 0
         with pytest.raises(DeviceNotAccepted):
             sync.sync_once(ctx, self.nets[till])
         assert sync.state(ctx).must_reenroll
