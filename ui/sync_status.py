@@ -40,6 +40,8 @@ class SyncLoop(QObject):
             self.timer.start(SOON_MS)
 
     def refresh(self) -> None:
+        if self.ctx.closed:  # a restore is replacing the file
+            return
         self.state = sync.state(self.ctx)
         self.state_changed.emit(self.state)
         if self.state.configured and not self.timer.isActive() and not self._running:
@@ -56,10 +58,14 @@ class SyncLoop(QObject):
         self.refresh_count()
 
     def refresh_count(self) -> None:
+        if self.ctx.closed:  # a restore is replacing the file
+            return
         self.state = sync.state(self.ctx)
         self.state_changed.emit(self.state)
 
     def sync_now(self) -> None:
+        if self.ctx.closed:  # a restore is replacing the file
+            return
         if self._running or not sync.state(self.ctx).configured:
             return
         self._running = True
@@ -67,12 +73,16 @@ class SyncLoop(QObject):
 
     def _done(self, _report) -> None:
         self._running = False
+        if self.ctx.closed:
+            return
         self._retry_ms = FIRST_RETRY_MS
         self.timer.start(IDLE_MS)
         self.refresh_count()
 
     def _failed(self, _message: str) -> None:
         self._running = False
+        if self.ctx.closed:
+            return
         state = sync.state(self.ctx)  # what failed, by the failure's type (recorded)
         if state.status == sync.SyncStatus.REENROLL:
             pass  # nothing to retry until it is enrolled again (settings_changed restarts)

@@ -62,10 +62,15 @@ def open_database(path: str | Path, echo: bool = False, lock: bool = True) -> En
     return engine
 
 
+def is_closed(engine: Engine) -> bool:
+    return bool(getattr(engine, "coopos_closed", False))
+
+
 def close_database(engine: Engine) -> None:
     """Close every connection and let go of the file: this engine opens no new
     connection afterwards (a stray one would write to a file being restored)."""
     engine.dispose()
+    engine.coopos_closed = True  # type: ignore[attr-defined]
     held = getattr(engine, "coopos_lock", None)
     if held is not None:
         engine.coopos_lock = None  # type: ignore[attr-defined]

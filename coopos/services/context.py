@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from coopos.db.engine import close_database, open_database
+from coopos.db.engine import close_database, is_closed, open_database
 from coopos.db.migrate import current_revision, known_revisions, upgrade
 from coopos.db.uow import UnitOfWork
 from coopos.domain.clock import Clock
@@ -49,5 +49,14 @@ class Context:
         return cls(engine=engine, clock=clock or Clock(), path=Path(path))
 
     def close(self) -> None:
-        """Close the database for good (and let go of its lock file)."""
+        """Close the database (and let go of its lock file): a restore may replace it."""
         close_database(self.engine)
+
+    @property
+    def closed(self) -> bool:
+        return is_closed(self.engine)
+
+    def reopen(self) -> None:
+        """After :meth:`close`, open the same file again (a restore that was refused)."""
+        if self.closed and self.path is not None:
+            self.engine = open_database(self.path)

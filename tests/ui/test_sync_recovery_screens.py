@@ -95,3 +95,29 @@ def test_restore_closes_the_apps_own_database_first(
     qtbot.waitUntil(lambda: bool(restarted), timeout=15000)
     assert "restored" in label_text(screen, "settingsMessage")
     assert list((demo_path.parent / "backups").glob("before-restore-*.db"))
+
+
+def test_a_refused_restore_leaves_the_app_working(
+    manager, demo, demo_path, users, qtbot, tmp_path, monkeypatch
+):
+    from coopos.services.context import Context
+
+    copy = backup.backup(demo_path, tmp_path / "older.db")
+    other = Context.open(demo_path)  # another program has the database open
+    try:
+        screen = manager.shell.show_screen("settings")
+        monkeypatch.setattr(screen, "ask_restore_file", lambda: str(copy))
+        monkeypatch.setattr(screen, "confirm_restore", lambda source: True)
+        monkeypatch.setattr(screen, "restored", lambda: pytest.fail("it was replaced"))
+        click(screen, "restoreBackup", qtbot)
+        qtbot.waitUntil(
+            lambda: "another window" in label_text(screen, "settingsMessage"), timeout=15000
+        )
+    finally:
+        other.close()
+    assert not demo.closed  # the app opened its database again
+    checkout = Checkout(demo, users["Fatima"])
+    checkout.scan("SAF-1G")
+    checkout.start_payment()
+    checkout.pay_exact()
+    assert checkout.complete().receipt_no == "T01-000001"

@@ -627,6 +627,7 @@ class SettingsScreen(QWidget):
             self.restored()
 
         def failed(message: str) -> None:
+            ctx.reopen()  # nothing was replaced: go on with the same database
             self.backup_say(message, error=True)
 
         return run_with_progress(self, _("Restoring…"), work, done, failed)
