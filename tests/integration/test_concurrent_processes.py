@@ -146,3 +146,33 @@ def test_an_open_waits_for_a_restore_then_sees_the_restored_file(demo_path, tmp_
         assert opener.returncode is None  # still waiting: it never opened a half-copied file
     _out, err = opener.communicate(timeout=120)
     assert opener.returncode == 0, err
+
+
+def test_processes_opening_an_old_database_at_once_migrate_it_once(tmp_path):
+    """Each waits for the write lock (BEGIN IMMEDIATE) and finds the work done."""
+    import shutil
+    from pathlib import Path
+
+    from coopos.db.migrate import head_revision
+
+    old = tmp_path / "old.db"
+    shutil.copyfile(Path(__file__).parents[1] / "fixtures" / "coopos-0.1.0.db", old)
+    openers = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPENER, str(old), "3"],
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env(),
+        )
+        for _ in range(3)
+    ]
+    for opener in openers:
+        _out, err = opener.communicate(timeout=120)
+        assert opener.returncode == 0, err
+    conn = sqlite3.connect(old)
+    try:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == (
+            head_revision()
+        )
+    finally:
+        conn.close()

@@ -126,7 +126,7 @@ def test_a_till_restored_on_a_new_laptop_waits_for_the_server_before_numbering(
 
 
 def test_a_revoked_till_is_reenrolled_with_a_new_code_and_keeps_its_unsent_sales(
-    shop, users, client, db
+    shop, demo_path, users, client, db, capsys
 ):
     fatima = users["Fatima"]
     sold = [sell(shop, fatima) for _ in range(2)]
@@ -143,6 +143,11 @@ def test_a_revoked_till_is_reenrolled_with_a_new_code_and_keeps_its_unsent_sales
     state = sync.state(shop)
     assert state.must_reenroll and state.status == sync.SyncStatus.REENROLL
     assert state.waiting >= 2 and device.configured
+    from coopos.cli import main
+
+    assert main(["--db", str(demo_path), "sync", "--status"]) == 0
+    out = capsys.readouterr().out
+    assert "must be re-enrolled: ask head office" in out and "try again" not in out
 
     other = admin.add_device(db, prefix="T09").code  # a code for another till
     with pytest.raises(PrefixMismatch):
