@@ -6,8 +6,9 @@ after that point may already have been issued: on paper, and on the server.  Two
 tell which:
 
 - the database being replaced, when it is this till's own (same receipt prefix): its
-  counters carry over into the restored one, and, for an enrolled till, its events the
-  server has not acknowledged come along to be sent (:func:`after_restore`);
+  counters carry over into the restored one, and, for the same enrolled device, its
+  events the server has not acknowledged come along to be sent, with its current token
+  (:func:`after_restore`);
 - the server, which keeps per device the last sequence number and the highest number of
   every series it received: :func:`reconcile` applies its answer (``POST
   /v1/sync/state``) before the first push after a restore, a re-enrollment or a
@@ -52,6 +53,7 @@ class TillFacts:
     enrolled: bool
     counters: dict[str, int]
     unsent: list[dict[str, Any]] = field(default_factory=list)
+    token: str = ""
 
     def same_device(self, other: TillFacts) -> bool:
         return (
@@ -93,6 +95,7 @@ def read_facts(path: Path) -> TillFacts | None:
         enrolled=enrolled,
         counters={str(k): int(v) for k, v in counters.items()},
         unsent=unsent,
+        token=str(values.get("sync.token") or ""),
     )
 
 
@@ -137,18 +140,23 @@ def after_restore(uow: UnitOfWork, replaced: TillFacts | None, source: str) -> R
         for name, value in replaced.counters.items():
             if name != OUTBOX:
                 _raise_counter(uow, name, value)
-    carried = 0
+    have = set(s.execute(select(OutboxEvent.uuid)).scalars())
+    missing = [e for e in (replaced.unsent if replaced else []) if e["uuid"] not in have]
+    carried = left_behind = 0
     if replaced is not None and restored.enrolled and replaced.same_device(restored):
-        have = set(s.execute(select(OutboxEvent.uuid)).scalars())
         last = s.execute(select(func.max(OutboxEvent.seq))).scalar() or 0
-        for event in replaced.unsent:  # copied as stored: the same bytes reach the server
-            if event["uuid"] in have:
-                continue
+        for event in missing:  # copied as stored: the same bytes reach the server
             last += 1
-            carried += 1
             uow.connection.execute(_CARRY, {"seq": last, **event})
+        carried = len(missing)
         _raise_counter(uow, OUTBOX, last)
-    left_behind = len(replaced.unsent) - carried if replaced is not None and not carried else 0
+        # The device's newest credentials: an older backup may hold a token the server
+        # replaced since (a re-enrollment) and would have to be enrolled again for nothing.
+        settings.put(s, "sync.token", replaced.token)
+        settings.put(s, "sync.status", "")
+        settings.put(s, "sync.last_error", "")
+    else:
+        left_behind = len(missing)  # another till's, or a till no longer enrolled
     held = restored.enrolled and not same_series
     if restored.enrolled:
         settings.put(s, RECOVERY_KEY, CHECK)

@@ -190,7 +190,7 @@ def enroll(
     if not code.strip():
         raise ValidationError(_("Type the enrollment code given by head office."))
     current = state(ctx)
-    if current.configured and not current.must_reenroll:
+    if current.configured and not current.must_reenroll and not _token_refused(ctx, transport):
         raise StateError(_("This till is already enrolled with {url}.", url=current.server))
     with ctx.read() as s:
         prefixes = {
@@ -260,6 +260,19 @@ def enroll(
         prefix=result.receipt_prefix,
         location=location["code"],
     )
+
+
+def _token_refused(ctx: Context, transport: Transport | None) -> bool:
+    """Does the server refuse this till's token (revoked, or re-enrollment pending) though
+    no round has said so yet?  Then a new code may replace it."""
+    try:
+        client_for(ctx, transport).state([])
+    except DeviceNotAccepted as exc:
+        _record(ctx, SyncStatus.REENROLL, exc.message)
+        return True
+    except SyncFailure:
+        return False
+    return False
 
 
 def _prefix_advice(exc: PrefixMismatch, ours: str, current: SyncState) -> str:

@@ -281,3 +281,31 @@ def test_head_office_reenrolls_a_device_from_the_command_line(database_url, db, 
     assert answer.status_code == 200 and answer.json()["device_id"] == device.id
     assert [d.status for d in admin.list_devices(db)] == ["enrolled"]
     assert main(["server", "device", "reenroll", "99", "--database-url", database_url]) == 1
+
+
+def test_a_backup_from_before_a_reenrollment_keeps_the_new_token(
+    shop, demo_path, users, client, db, clock, tmp_path
+):
+    """Restore, re-enroll, restore again from the older backup: the backup's token is the
+    dead one; the replaced database's new token comes along, nobody enrolls again."""
+    fatima = users["Fatima"]
+    sold = [sell(shop, fatima)]
+    older = backup.backup(demo_path, tmp_path / "older.db")
+    with shop.read() as s:
+        from coopos.services import settings
+
+        device_id = settings.get(s, "sync.device_id")
+    admin.revoke_device(db, device_id)
+    sync.enroll(shop, URL, admin.reenroll_device(db, device_id).code, transport=client)
+    sold.append(sell(shop, fatima))
+    shop.close()
+    backup.restore(older, demo_path)
+    till = Context.open(demo_path, clock=clock)
+    try:
+        sync.sync_once(till, client)
+        assert sync.state(till).status == sync.SyncStatus.OK
+        sold.append(sell(till, fatima))
+        sync.sync_once(till, client)
+    finally:
+        till.close()
+    assert server_receipts(db) == sorted(sold)
