@@ -40,6 +40,8 @@ class SyncLoop(QObject):
             self.timer.start(SOON_MS)
 
     def refresh(self) -> None:
+        if self.ctx.closed:  # a restore is replacing the file
+            return
         self.state = sync.state(self.ctx)
         self.state_changed.emit(self.state)
         if self.state.configured and not self.timer.isActive() and not self._running:
@@ -56,10 +58,14 @@ class SyncLoop(QObject):
         self.refresh_count()
 
     def refresh_count(self) -> None:
+        if self.ctx.closed:  # a restore is replacing the file
+            return
         self.state = sync.state(self.ctx)
         self.state_changed.emit(self.state)
 
     def sync_now(self) -> None:
+        if self.ctx.closed:  # a restore is replacing the file
+            return
         if self._running or not sync.state(self.ctx).configured:
             return
         self._running = True
@@ -67,14 +73,24 @@ class SyncLoop(QObject):
 
     def _done(self, _report) -> None:
         self._running = False
+        if self.ctx.closed:
+            return
         self._retry_ms = FIRST_RETRY_MS
         self.timer.start(IDLE_MS)
         self.refresh_count()
 
     def _failed(self, _message: str) -> None:
         self._running = False
-        self.timer.start(self._retry_ms)
-        self._retry_ms = min(self._retry_ms * 2, MAX_RETRY_MS)
+        if self.ctx.closed:
+            return
+        state = sync.state(self.ctx)  # what failed, by the failure's type (recorded)
+        if state.status == sync.SyncStatus.REENROLL:
+            pass  # nothing to retry until it is enrolled again (settings_changed restarts)
+        elif state.status == sync.SyncStatus.REFUSED:
+            self.timer.start(MAX_RETRY_MS)  # head office may fix it on the server
+        else:
+            self.timer.start(self._retry_ms)
+            self._retry_ms = min(self._retry_ms * 2, MAX_RETRY_MS)
         self.refresh_count()
 
 
@@ -86,6 +102,12 @@ def describe(state: sync.SyncState) -> tuple[str, bool]:
     if state.last_ok_utc:
         moment = datetime.fromisoformat(state.last_ok_utc).astimezone()
         when = moment.strftime("%H:%M")
+    if state.status == sync.SyncStatus.REENROLL:
+        return _("This till must be re-enrolled: ask head office"), True
+    if state.numbers_held:
+        return _("Restored: connect to the server before selling"), True
+    if state.status == sync.SyncStatus.REFUSED:
+        return _("Sync stopped: tell head office ({n} waiting)", n=state.waiting), True
     if state.last_error:
         text = _("Offline: {n} waiting to send", n=state.waiting)
         if when:
@@ -107,5 +129,5 @@ class SyncLabel(QLabel):
         text, warning = describe(state)
         set_role(self, "error" if warning else "muted")
         self.setText(text)
-        self.setToolTip(state.last_error or state.server)
+        self.setToolTip(sync.advice(state) or state.last_error or state.server)
         self.setVisible(bool(text))

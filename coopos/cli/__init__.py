@@ -29,6 +29,7 @@ from coopos.cli.base import (
     EXIT_USER,
     Parser,
     add_common,
+    close_opened,
     database_problem,
     db_path,
     open_context,
@@ -145,6 +146,8 @@ def _run(args: argparse.Namespace, desktop: Callable[[argparse.Namespace], int])
             file=sys.stderr,
         )
         return EXIT_CRASH
+    finally:
+        close_opened()
 
 
 def _user_error(message: str) -> int:

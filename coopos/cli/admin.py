@@ -126,12 +126,34 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    safety = backup.restore(args.file, db_path(args))
-    ctx = Context.open(db_path(args))  # upgrades an older backup in place
-    ctx.close()
+    restored = backup.restore(args.file, db_path(args))
     print(_("Restored {file} into {path}.", file=args.file, path=db_path(args)))
-    if safety:
-        print(_("The replaced database was kept in {path}.", path=safety))
+    if restored.safety:
+        print(_("The replaced database was kept in {path}.", path=restored.safety))
+    report = restored.report
+    if report.carried:
+        print(
+            _(
+                "{n} events of the replaced database had not reached the server yet: they "
+                "will be sent.",
+                n=report.carried,
+            )
+        )
+    if report.left_behind:
+        print(
+            _(
+                "{n} events of the replaced database never reached the server and belong to "
+                "another till: they stay in its copy.",
+                n=report.left_behind,
+            )
+        )
+    if report.held:
+        print(
+            _(
+                "Connect this till to the server once (coopos sync) before selling: its "
+                "receipt numbers must continue after the last ones head office has."
+            )
+        )
     return 0
 
 

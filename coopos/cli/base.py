@@ -82,6 +82,17 @@ def db_path(args: argparse.Namespace) -> Path:
     return Path(getattr(args, "db", None) or default_db_path())
 
 
+_opened: list[Context] = []
+
+
+def close_opened() -> None:
+    """Close what the command opened (the database's lock goes with it): ``main`` calls
+    this after every command, so commands run one after another in one process (tests,
+    the self-test) never find their own database still open."""
+    while _opened:
+        _opened.pop().close()
+
+
 def open_context(args: argparse.Namespace, need_setup: bool = True) -> Context:
     path = db_path(args)
     if need_setup and not path.exists():
@@ -92,6 +103,7 @@ def open_context(args: argparse.Namespace, need_setup: bool = True) -> Context:
             )
         )
     ctx = Context.open(path)
+    _opened.append(ctx)
     if need_setup:
         from coopos.services.setup import is_initialised
 

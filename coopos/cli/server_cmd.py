@@ -154,6 +154,19 @@ def register(sub, common) -> None:
     c = dsub.add_parser("revoke", parents=parents, help=_("refuse a device from now on"))
     c.add_argument("id", type=whole_number(1, 2**62))
     c.set_defaults(func=cmd_device_revoke)
+    c = dsub.add_parser(
+        "reenroll",
+        parents=parents,
+        help=_(
+            "a new one-time code for an existing device (revoked, or restored on another "
+            "computer): same prefix, its unsent sales kept"
+        ),
+    )
+    c.add_argument("id", type=int)
+    c.add_argument(
+        "--hours", type=int, default=24, help=_("how long the code is valid (default: 24)")
+    )
+    c.set_defaults(func=cmd_device_reenroll)
 
     s = ssub.add_parser(
         "admin-token", parents=parents, help=_("a token for catalog edits through the API")
@@ -472,6 +485,11 @@ def cmd_device_add(args: argparse.Namespace) -> int:
             prefix=device.receipt_prefix,
         )
     )
+    _print_code(device)
+    return 0
+
+
+def _print_code(device) -> None:
     print(
         _(
             "Enrollment code: {code} (once, valid until {expires} UTC)",
@@ -481,6 +499,24 @@ def cmd_device_add(args: argparse.Namespace) -> int:
     )
     print(qr_text(device.code), end="")
     print(_("On the till: coopos enroll SERVER_URL {code}", code=device.code))
+
+
+def cmd_device_reenroll(args: argparse.Namespace) -> int:
+    from coopos.server import admin
+
+    db = _open(args)
+    try:
+        device = admin.reenroll_device(db, args.id, args.hours)
+    finally:
+        db.dispose()
+    print(
+        _(
+            "Device {id} ({prefix}) can enroll again; its old token no longer works.",
+            id=device.id,
+            prefix=device.receipt_prefix,
+        )
+    )
+    _print_code(device)
     return 0
 
 

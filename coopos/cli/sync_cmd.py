@@ -48,6 +48,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
             print(_("Last successful sync: {when}", when=state.last_ok_utc or _("never")))
             if state.last_error:
                 print(_("Last problem: {error}", error=state.last_error))
+            if sync.advice(state):
+                print(sync.advice(state))
         print(_("Events waiting to be sent: {n}", n=state.waiting))
         return 0
     report = sync.sync_once(ctx)

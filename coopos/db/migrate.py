@@ -1,4 +1,9 @@
-"""Bring a database to the newest schema, in place, with Alembic."""
+"""Bring a database to the newest schema, in place, with Alembic.
+
+Opening a database that another process writes to (the desktop app selling while a
+command runs) must not fail: :func:`upgrade` only reads when the schema is current, and
+when it is not, migrates inside ``BEGIN IMMEDIATE`` so that it waits its turn on the busy
+timeout instead of failing half-way with "database is locked"."""
 
 from __future__ import annotations
 
@@ -8,9 +13,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
-from coopos.db.engine import APPLICATION_ID
+from coopos.db.engine import APPLICATION_ID, WRITE
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -34,9 +39,24 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def _up_to_date(conn: Connection, head: str) -> bool:
+    if conn.execute(text("PRAGMA application_id")).scalar() != APPLICATION_ID:
+        return False
+    return MigrationContext.configure(conn).get_current_revision() == head
+
+
 def upgrade(engine: Engine) -> None:
-    """Create or upgrade the schema to head.  Safe to call on every start."""
-    with engine.begin() as conn:
+    """Create or upgrade the schema to head.  Safe to call on every start, from any number
+    of processes at once: a current database is only read."""
+    head = head_revision()
+    with engine.connect() as conn:
+        if _up_to_date(conn, head):
+            return
+    # Take the write lock first (the busy timeout applies to BEGIN IMMEDIATE), then look
+    # again: another process may have migrated while this one waited.
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        if _up_to_date(conn, head):
+            return
         cfg = alembic_config()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

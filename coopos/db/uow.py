@@ -16,7 +16,9 @@ from coopos.db.engine import WRITE
 from coopos.db.models import AuditEntry, OutboxEvent, new_uuid
 from coopos.domain.audit import GENESIS, canonical, entry_hash
 from coopos.domain.clock import Clock, Stamp
+from coopos.domain.errors import NumbersOnHold
 from coopos.domain.events import EventBus
+from coopos.i18n import _
 
 _NEXT_VALUE = text(
     "UPDATE sequences SET last_value = last_value + 1 WHERE name = :name RETURNING last_value"
@@ -24,6 +26,11 @@ _NEXT_VALUE = text(
 _NEW_SEQUENCE = text("INSERT INTO sequences (name, last_value) VALUES (:name, 1)")
 _LAST_AUDIT = text("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
 _INSERT_AUDIT = insert(AuditEntry.__table__)
+# Counters of printed documents (receipts, notes, Z reports): held after a restore until
+# the till learns from the server which numbers it already issued (services.recovery).
+DOCUMENT_COUNTERS = ("receipt:", "note:", "z_report")
+HOLD_KEY = "sync.hold_numbers"
+_HOLD = text(f"SELECT value FROM settings WHERE key = '{HOLD_KEY}'")
 _INSERT_OUTBOX = insert(OutboxEvent.__table__)
 
 
@@ -67,6 +74,14 @@ class UnitOfWork:
     def next_value(self, name: str) -> int:
         """Next value of a gap-free counter; rolled back with the transaction."""
         self.session.flush()  # ORM changes first, so statement order stays the code's order
+        if name.startswith(DOCUMENT_COUNTERS) and self.connection.execute(_HOLD).scalar() == "true":
+            raise NumbersOnHold(
+                _(
+                    "This till was restored from a backup: connect it to the server once "
+                    "(Settings, Sync now) so that its receipt numbers continue after the "
+                    "last ones head office has, then sell."
+                )
+            )
         current = self.connection.execute(_NEXT_VALUE, {"name": name}).scalar()
         if current is None:
             self.connection.execute(_NEW_SEQUENCE, {"name": name})

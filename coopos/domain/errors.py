@@ -35,3 +35,8 @@ class ApprovalRequired(PermissionDenied):
 
 class StateError(CooposError):
     """The action does not fit the current state (no open shift, sale already completed...)."""
+
+
+class NumbersOnHold(StateError):
+    """A till restored from a backup does not know yet which receipt (note, Z) numbers it
+    already issued: it must reach the server once before it numbers another document."""

@@ -400,6 +400,30 @@ def revoke_device(db: Database, device_id: int) -> DeviceInfo:
         return _device_info(device, now)
 
 
+def reenroll_device(db: Database, device_id: int, hours: int = CODE_HOURS) -> NewDevice:
+    """A fresh one-time code for an existing device (revoked, or its till restored on a
+    new laptop): the same device, receipt prefix, location and sequence, so the till
+    keeps its unsent sales and its numbering.  The device's current token stops working
+    at once; the till that enrolls with the code gets a new one."""
+    if not 1 <= hours <= 24 * 30:
+        raise ValidationError(_("A code is valid from 1 hour to 30 days."))
+    code = sync.new_enrollment_code()
+    now = db.now()
+    with db.write() as s:
+        device = s.get(
+            Device, device_id, options=[selectinload(Device.location)], with_for_update=True
+        )
+        if device is None:
+            raise NotFoundError(_("No device {id}.", id=device_id))
+        device.revoked_utc = None
+        device.token_hash = None
+        device.code_hash = sync.hash_secret(sync.normalise_code(code))
+        device.code_expires_utc = now + timedelta(hours=hours)
+        return NewDevice(
+            device.id, code, device.code_expires_utc, device.receipt_prefix, device.location.code
+        )
+
+
 # -- admin tokens -------------------------------------------------------------------------------
 
 

@@ -195,13 +195,39 @@ def create_app(
     @app.post("/v1/enroll", response_model=schemas.EnrollResponse, responses=_ERRORS, tags=["sync"])
     def enroll(body: schemas.EnrollRequest, request: Request) -> schemas.EnrollResponse:
         """Swap a one-time enrollment code for a device token (the only call without one)."""
-        result = sync.enroll(db, body.code, body.device_name, body.device_time, client_ip(request))
+        result = sync.enroll(
+            db,
+            body.code,
+            body.device_name,
+            body.device_time,
+            client_ip(request),
+            body.receipt_prefix,
+        )
         return schemas.EnrollResponse(
             device_id=result.device_id,
             token=result.token,
             receipt_prefix=result.receipt_prefix,
             location=schemas.LocationOut(**result.location),
             server_time=result.server_time,
+            acked_through=result.acked_through,
+            numbers=result.numbers,
+        )
+
+    @app.post(
+        "/v1/sync/state", response_model=schemas.StateResponse, responses=_ERRORS, tags=["sync"]
+    )
+    def state(body: schemas.StateRequest, caller: DeviceCaller) -> schemas.StateResponse:
+        """Where this device stands on the server (its last sequence number, the highest
+        number of each document series) and which of the given events it already sent:
+        a restored or re-enrolled till asks before pushing (see docs/sync.md)."""
+        result = sync.device_state(db, caller.id, body.uuids)
+        return schemas.StateResponse(
+            device_id=result.device_id,
+            receipt_prefix=result.receipt_prefix,
+            location=schemas.LocationOut(**result.location),
+            acked_through=result.acked_through,
+            numbers=result.numbers,
+            held=result.held,
         )
 
     @app.post(

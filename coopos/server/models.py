@@ -246,6 +246,9 @@ class Device(ServerBase):
     # (and its seq): the reference for flagging an event whose clock went backwards
     clock_seq: Mapped[int | None] = mapped_column(BigInteger)
     clock_utc: Mapped[datetime | None] = mapped_column(DateTime)
+    # the highest number of each document series received (JSON: {"receipt": 812, ...},
+    # coopos.protocol.numbers): a restored or re-enrolled till continues above them
+    numbers: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
 
     location: Mapped[Location] = relationship()
 

@@ -240,6 +240,17 @@ class EnrollRequest(BaseModel):
     code: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     device_name: Text100 = ""
     device_time: Annotated[str, StringConstraints(max_length=40)] | None = None
+    # the prefix the till already numbers receipts with (a code for another is refused)
+    receipt_prefix: Annotated[str, StringConstraints(min_length=1, max_length=8)] | None = None
+
+
+MAX_STATE_UUIDS = 1000
+
+
+class StateRequest(BaseModel):
+    """The uuids of the till's unsent events: which does the server already hold?"""
+
+    uuids: Annotated[list[Hex32], Field(max_length=MAX_STATE_UUIDS)] = []
 
 
 class EventIn(BaseModel):
@@ -299,6 +310,17 @@ class EnrollResponse(BaseModel):
     receipt_prefix: str
     location: LocationOut
     server_time: str
+    acked_through: int = 0
+    numbers: dict[str, int] = {}
+
+
+class StateResponse(BaseModel):
+    device_id: int
+    receipt_prefix: str
+    location: LocationOut
+    acked_through: int
+    numbers: dict[str, int]
+    held: dict[str, int]
 
 
 class FlagOut(BaseModel):

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
 from coopos.domain import consignment as consignment_rules
+from coopos.protocol import numbers as document_numbers
 from coopos.protocol import rules
 from coopos.protocol import text as text_rules
 from coopos.server import schemas
@@ -159,6 +160,9 @@ class Enrollment:
     receipt_prefix: str
     location: dict[str, str]
     server_time: str
+    # where the device stands (non-zero for a re-enrolled device): the till continues above
+    acked_through: int = 0
+    numbers: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -185,10 +189,19 @@ def _offset_ms(now: datetime, device_time: str | None) -> int | None:
 
 
 def enroll(
-    db: Database, code: str, device_name: str, device_time: str | None, ip: str
+    db: Database,
+    code: str,
+    device_name: str,
+    device_time: str | None,
+    ip: str,
+    receipt_prefix: str | None = None,
 ) -> Enrollment:
     """Swap a one-time enrollment code for a device token.  Failed attempts are counted
-    per client address; past ``ENROLL_MAX_FAILURES`` a minute the answer is 429."""
+    per client address; past ``ENROLL_MAX_FAILURES`` a minute the answer is 429.
+
+    ``receipt_prefix``: the prefix the till already numbers its receipts with, if any; a
+    code for a device with another prefix is refused (409 ``prefix_mismatch``) and stays
+    usable, since that till could not send its receipts under it."""
     now = db.now()
     offset = _offset_ms(now, device_time)
     try:
@@ -224,6 +237,15 @@ def enroll(
             failure = SyncError(401, "invalid_code", "unknown or already used enrollment code")
         elif device.code_expires_utc is None or device.code_expires_utc <= now:
             failure = SyncError(401, "code_expired", "this enrollment code has expired")
+        elif receipt_prefix and receipt_prefix != device.receipt_prefix:
+            raise SyncError(
+                409,
+                "prefix_mismatch",
+                f"this code is for device {device.id}, whose receipts are numbered "
+                f"{device.receipt_prefix}-…, not {receipt_prefix}-…",
+                device_id=device.id,
+                receipt_prefix=device.receipt_prefix,
+            )
         if failure is not None:
             s.add(EnrollFailure(ip=ip[:64], at_utc=now))
             # keep the table small: old failures no longer count
@@ -248,6 +270,8 @@ def enroll(
                 receipt_prefix=device.receipt_prefix,
                 location={"code": location.code, "kind": location.kind, "name": location.name},
                 server_time=iso_utc(now),
+                acked_through=device.acked_seq,
+                numbers=device_numbers(device),
             )
     if failure is not None:
         raise failure
@@ -709,6 +733,7 @@ def _push(
         flags, holds = _store(s, db.now(), device, new) if new else ([], [])
         if new:
             device.acked_seq = new[-1].seq
+            _count_numbers(device, new)
         if offset is not None:
             device.clock_offset_ms = offset
         acked = device.acked_seq
@@ -723,6 +748,65 @@ def lock_device(s: Session, device_id: int) -> Device:
         .options(selectinload(Device.location).selectinload(Location.fair))
         .with_for_update()
     ).scalar_one()
+
+
+def device_numbers(device: Device) -> dict[str, int]:
+    try:
+        stored = json.loads(device.numbers or "{}")
+    except ValueError:
+        stored = {}
+    return document_numbers.highest([stored]) if isinstance(stored, dict) else {}
+
+
+def _count_numbers(device: Device, new: list[_Incoming]) -> None:
+    """Remember the highest receipt, note and Z numbers the device sent (from the raw
+    payloads: an event the projection cannot use still took its number)."""
+    prefix = device.receipt_prefix
+    found = [document_numbers.document_numbers(e.kind, e.payload, prefix) for e in new]
+    highest = document_numbers.highest([device_numbers(device), *found])
+    text_ = canonical(highest)
+    if text_ != device.numbers:
+        device.numbers = text_
+
+
+@dataclass(frozen=True)
+class DeviceState:
+    device_id: int
+    receipt_prefix: str
+    location: dict[str, str]
+    acked_through: int
+    numbers: dict[str, int]
+    held: dict[str, int]
+
+
+def device_state(db: Database, device_id: int, uuids: list[str]) -> DeviceState:
+    """Where a device stands: its last sequence number, the highest number of each of its
+    document series, and which of ``uuids`` it already sent (uuid -> seq).  A till asks
+    after a restore or a re-enrollment, before pushing (docs/sync.md, Recovery)."""
+    with db.read() as s:
+        device = s.execute(
+            select(Device).where(Device.id == device_id).options(selectinload(Device.location))
+        ).scalar_one()
+        held = (
+            dict(
+                s.execute(
+                    select(Event.uuid, Event.seq).where(
+                        Event.device_id == device_id, Event.uuid.in_(set(uuids))
+                    )
+                ).all()
+            )
+            if uuids
+            else {}
+        )
+        location = device.location
+        return DeviceState(
+            device_id=device.id,
+            receipt_prefix=device.receipt_prefix,
+            location={"code": location.code, "kind": location.kind, "name": location.name},
+            acked_through=device.acked_seq,
+            numbers=device_numbers(device),
+            held=held,
+        )
 
 
 def _verify_stored(s: Session, device_id: int, old: list[_Incoming]) -> None:

@@ -1,5 +1,9 @@
-"""Backups with SQLite's online backup API (consistent while the till sells), and a
-restore that refuses anything that is not a coopos database of a known schema.
+"""Backups with SQLite's online backup API (consistent while the till sells: the copy is
+one read transaction), and a restore that refuses anything that is not a coopos database
+of a known schema, and refuses to replace a database anyone has open
+(:mod:`coopos.db.lock`).  A restored till finds its place again through
+:mod:`coopos.services.recovery`: it never reissues a receipt number, and every event it
+made still reaches the server once.
 
 Every shift close also makes an automatic backup (:func:`backup_after_close`) beside the
 database, in ``backups/`` (the user data folder for the installed app), and a copy in
@@ -18,10 +22,12 @@ from datetime import datetime
 from pathlib import Path
 
 from coopos.config import backup_dir
-from coopos.db.engine import APPLICATION_ID
-from coopos.db.migrate import known_revisions
+from coopos.db.engine import APPLICATION_ID, open_database
+from coopos.db.lock import OpenLock, exclusive
+from coopos.db.migrate import known_revisions, upgrade
 from coopos.domain.errors import CooposError, ValidationError
 from coopos.i18n import _
+from coopos.services import recovery
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +37,17 @@ AUTO_PREFIX = "coopos-auto-"
 _AUTO_NAME = re.compile(r"^coopos-auto-\d{8}-\d{6}(?:-z\d+)?(?:-\d+)?\.db$")
 
 
-def backup(db_path: Path, dest: Path | None = None, backup_folder: Path | None = None) -> Path:
-    """Copy the database to ``dest`` (a file, or a folder to put a dated file in)."""
+def backup(
+    db_path: Path,
+    dest: Path | None = None,
+    backup_folder: Path | None = None,
+    *,
+    held: bool = False,
+) -> Path:
+    """Copy the database to ``dest`` (a file, or a folder to put a dated file in).
+
+    ``held``: the caller holds the database exclusively (a restore's safety copy);
+    otherwise the copy holds the shared lock, like any process reading the database."""
     db_path = Path(db_path)
     if not db_path.exists():
         raise ValidationError(_("There is no database at {path}.", path=db_path))
@@ -49,14 +64,19 @@ def backup(db_path: Path, dest: Path | None = None, backup_folder: Path | None =
     if dest.resolve() == db_path.resolve():
         raise ValidationError(_("A backup cannot overwrite the database itself."))
     tmp = dest.with_suffix(dest.suffix + ".part")
-    source = sqlite3.connect(db_path)
-    target = sqlite3.connect(tmp)
+    lock = None if held else OpenLock(db_path)
     try:
-        source.backup(target)
-        target.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
+        source = sqlite3.connect(db_path, timeout=30)
+        target = sqlite3.connect(tmp)
+        try:
+            source.backup(target)  # all pages in one step: one consistent snapshot
+            target.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
+        finally:
+            target.close()
+            source.close()
     finally:
-        target.close()
-        source.close()
+        if lock is not None:
+            lock.release()
     tmp.replace(dest)
     return dest
 
@@ -89,25 +109,47 @@ def check_backup_file(path: Path) -> str:
     return revision
 
 
-def restore(source: Path, db_path: Path) -> Path | None:
+@dataclass(frozen=True)
+class Restored:
+    safety: Path | None  # the replaced database, as it was
+    report: recovery.RestoreReport
+
+
+def restore(source: Path, db_path: Path) -> Restored:
     """Replace the database with ``source``; the current one is backed up first.
 
-    Returns the safety copy of the replaced database (None if there was none).  The
-    restored database is upgraded to the current schema on next open."""
+    Refused (:class:`coopos.db.lock.DatabaseInUse`) while any process, this one included,
+    has the database open.  The restored database is upgraded to the current schema, takes
+    the replaced one's document counters when both are the same till (same receipt
+    prefix), and keeps that till's unsent events to send them."""
     source, db_path = Path(source), Path(db_path)
     check_backup_file(source)
-    safety = None
-    if db_path.exists():
-        safety = backup(
-            db_path,
-            backup_dir(db_path) / f"before-restore-{datetime.now():%Y%m%d-%H%M%S}.db",
-        )
-    tmp = db_path.with_suffix(".restoring")
-    shutil.copyfile(source, tmp)
-    for suffix in ("-wal", "-shm"):
-        Path(str(db_path) + suffix).unlink(missing_ok=True)
-    tmp.replace(db_path)
-    return safety
+    db_path.parent.mkdir(parents=True, exist_ok=True)  # a new laptop has no folder yet
+    with exclusive(db_path):
+        safety = replaced = None
+        if db_path.exists():
+            safety = backup_dir(db_path) / f"before-restore-{datetime.now():%Y%m%d-%H%M%S}.db"
+            try:
+                backup(db_path, safety, held=True)
+                replaced = recovery.read_facts(safety)
+            except sqlite3.DatabaseError:  # a damaged database: keep its bytes as they are
+                log.warning("the replaced database cannot be read: copied as is", exc_info=True)
+                _copy(db_path, safety)
+        tmp = db_path.with_suffix(".restoring")
+        shutil.copyfile(source, tmp)
+        for suffix in ("-wal", "-shm"):
+            Path(str(db_path) + suffix).unlink(missing_ok=True)
+        tmp.replace(db_path)
+        engine = open_database(db_path, lock=False)  # the exclusive lock is ours
+        try:
+            from coopos.services.context import Context
+
+            upgrade(engine)
+            with Context(engine=engine, path=db_path).write() as uow:
+                report = recovery.after_restore(uow, replaced, source.name)
+        finally:
+            engine.dispose()
+    return Restored(safety, report)
 
 
 # -- automatic backups at shift close ----------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from coopos.db.engine import open_database
+from coopos.db.engine import close_database, is_closed, open_database
 from coopos.db.migrate import current_revision, known_revisions, upgrade
 from coopos.db.uow import UnitOfWork
 from coopos.domain.clock import Clock
@@ -37,12 +37,26 @@ class Context:
         engine = open_database(path)
         revision = current_revision(engine)
         if revision is not None and revision not in known_revisions():
-            engine.dispose()
+            close_database(engine)
             raise StateError(
                 _("This database comes from a newer version of coopos: update coopos first.")
             )
-        upgrade(engine)
+        try:
+            upgrade(engine)
+        except BaseException:
+            close_database(engine)
+            raise
         return cls(engine=engine, clock=clock or Clock(), path=Path(path))
 
     def close(self) -> None:
-        self.engine.dispose()
+        """Close the database (and let go of its lock file): a restore may replace it."""
+        close_database(self.engine)
+
+    @property
+    def closed(self) -> bool:
+        return is_closed(self.engine)
+
+    def reopen(self) -> None:
+        """After :meth:`close`, open the same file again (a restore that was refused)."""
+        if self.closed and self.path is not None:
+            self.engine = open_database(self.path)

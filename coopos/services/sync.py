@@ -8,6 +8,11 @@ outbox, exactly once) and pull (the catalog head office owns).
 - Pull applies catalog changes page by page; each page and its cursor are saved in one
   transaction, so a crash half-way resumes where it stopped.  Pulled changes are not put
   in the outbox (they came from the server).  Sales already made keep their prices.
+- Recovery: after a restore, a re-enrollment or a ``sequence_conflict``, the round first
+  asks the server where this device stands (``POST /v1/sync/state``) and lines the till's
+  counters and unsent events up after it (:mod:`coopos.services.recovery`).
+- Each round records a :class:`SyncStatus` decided on the failure's type: offline (try
+  again), re-enroll (head office must give a new code), refused (head office must look).
 
 A till with no server configured never calls any of this.
 """
@@ -19,6 +24,7 @@ import logging
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -34,19 +40,48 @@ from coopos.db.models import (
     Sale,
     User,
 )
+from coopos.db.uow import HOLD_KEY
 from coopos.domain import events
 from coopos.domain.errors import StateError, ValidationError
 from coopos.i18n import _
-from coopos.services import settings
+from coopos.services import recovery, settings
 from coopos.services.catalog import reindex
 from coopos.services.context import Context
-from coopos.sync.client import SyncClient, SyncFailure, Transport
+from coopos.sync.client import (
+    DeviceNotAccepted,
+    PrefixMismatch,
+    SequenceConflict,
+    ServerBusy,
+    ServerUnreachable,
+    SyncClient,
+    SyncFailure,
+    Transport,
+)
 
 log = logging.getLogger(__name__)
 
 PUSH_BATCH = 200
 PULL_PAGE = 500
 MAX_PULL_PAGES = 200  # one round stops there; the next round goes on
+STATE_BATCH = 1000  # uuids per POST /v1/sync/state
+
+
+class SyncStatus(StrEnum):
+    """What the last round found; ``sync.status``."""
+
+    NEVER = ""  # enrolled, no round yet
+    OK = "ok"
+    OFFLINE = "offline"  # the network or the server: sync tries again by itself
+    REENROLL = "reenroll"  # revoked, or a new code pending: ask head office, enroll again
+    REFUSED = "refused"  # the server refuses what the till sends: head office must look
+
+
+def status_of(failure: SyncFailure) -> SyncStatus:
+    if isinstance(failure, ServerUnreachable | ServerBusy):
+        return SyncStatus.OFFLINE
+    if isinstance(failure, DeviceNotAccepted):
+        return SyncStatus.REENROLL
+    return SyncStatus.REFUSED
 
 
 @dataclass(frozen=True)
@@ -58,10 +93,41 @@ class SyncState:
     waiting: int  # outbox events not acknowledged yet
     last_ok_utc: str  # ISO, "" if never
     last_error: str
+    status: SyncStatus = SyncStatus.NEVER
+    recovering: bool = False  # restored or re-enrolled: the next round asks the server first
+    numbers_held: bool = False  # no receipt can be numbered until then
 
     @property
     def online(self) -> bool:
-        return self.configured and not self.last_error and bool(self.last_ok_utc)
+        return self.configured and self.status == SyncStatus.OK and bool(self.last_ok_utc)
+
+    @property
+    def must_reenroll(self) -> bool:
+        return self.configured and self.status == SyncStatus.REENROLL
+
+
+def advice(state: SyncState) -> str:
+    """What a person must do about this till's sync, in one sentence ("" if nothing)."""
+    if not state.configured:
+        return ""
+    if state.status == SyncStatus.REENROLL:
+        return _(
+            "This till must be re-enrolled: ask head office for a new code, then enroll it "
+            "again here. Its unsent sales are kept."
+        )
+    if state.numbers_held:
+        return _(
+            "This till was restored from a backup: connect it to the server once before "
+            "selling, so that its receipt numbers continue after the last ones head office has."
+        )
+    if state.status == SyncStatus.REFUSED:
+        return _(
+            "The server refuses what this till sends: sync stopped, nothing is lost. Tell "
+            "head office."
+        )
+    if state.recovering:
+        return _("This till was restored or enrolled again: the next sync checks with head office.")
+    return ""
 
 
 @dataclass(frozen=True)
@@ -83,12 +149,19 @@ def state(ctx: Context) -> SyncState:
         waiting = s.execute(
             select(func.count()).select_from(OutboxEvent).where(OutboxEvent.acked_utc.is_(None))
         ).scalar_one()
+    try:
+        status = SyncStatus(values.get("sync.status") or "")
+    except ValueError:
+        status = SyncStatus.NEVER
     return SyncState(
         configured=bool(values.get("sync.url") and values.get("sync.token")),
         server=str(values.get("sync.url") or ""),
         waiting=int(waiting),
         last_ok_utc=str(values.get("sync.last_ok_utc") or ""),
         last_error=str(values.get("sync.last_error") or ""),
+        status=status,
+        recovering=values.get(recovery.RECOVERY_KEY) == recovery.CHECK,
+        numbers_held=bool(values.get(HOLD_KEY)),
     )
 
 
@@ -107,22 +180,33 @@ def client_for(ctx: Context, transport: Transport | None = None) -> SyncClient:
 def enroll(
     ctx: Context, url: str, code: str, transport: Transport | None = None, device_name: str = ""
 ) -> str:
-    """Swap a one-time code for this till's identity; returns a sentence saying so."""
+    """Swap a one-time code for this till's identity; returns a sentence saying so.
+
+    A till the server no longer accepts (revoked, or head office made a new code for it)
+    enrolls again the same way, with the code head office gives for *this* device: it
+    keeps its unsent events and continues its numbering (docs/sync.md, Recovery)."""
     url = url.strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise ValidationError(_("The server address starts with https:// (or http://)."))
     if not code.strip():
         raise ValidationError(_("Type the enrollment code given by head office."))
+    current = state(ctx)
+    if current.configured and not current.must_reenroll and not _token_refused(ctx, transport):
+        raise StateError(_("This till is already enrolled with {url}.", url=current.server))
     with ctx.read() as s:
         prefixes = {
             no.rsplit("-", 1)[0] for (no,) in s.execute(select(Sale.receipt_no)).all() if no
         }
-        if settings.get(s, "sync.token"):
-            raise StateError(
-                _("This till is already enrolled with {url}.", url=settings.get(s, "sync.url"))
-            )
-    client = SyncClient(url, "", transport)
-    result = client.enroll(code.strip(), device_name or socket.gethostname(), _now_iso())
+        prefix = str(settings.get(s, "device.prefix") or "")
+    # A till that already numbered receipts keeps its prefix: the server refuses a code for
+    # another one without using it up.
+    ours = prefix if prefix in prefixes or current.configured else ""
+    client = SyncClient(url, "", transport, prefix=ours or next(iter(sorted(prefixes)), ""))
+    try:
+        result = client.enroll(code.strip(), device_name or socket.gethostname(), _now_iso())
+    except PrefixMismatch as exc:
+        advice = _prefix_advice(exc, client.prefix, current)
+        raise PrefixMismatch(advice, exc.status, exc.detail) from None
     if prefixes - {result.receipt_prefix}:
         raise StateError(
             _(
@@ -143,15 +227,33 @@ def enroll(
             "sync.url": url,
             "sync.token": result.token,
             "sync.device_id": result.device_id,
-            "sync.cursor": 0,
             "sync.last_error": "",
+            "sync.status": SyncStatus.NEVER.value,
             "device.prefix": result.receipt_prefix,
             "device.location": location["code"],
         }.items():
             settings.put(s, key, value)
+        if not current.configured:
+            settings.put(s, "sync.cursor", 0)
+        # A device with a past on the server (re-enrolled): numbering continues above its
+        # numbers now, and unsent events are lined up after its last sequence number.
+        recovery.apply_numbers(uow, result.numbers, result.receipt_prefix)
+        settings.put(s, HOLD_KEY, False)
+        if result.acked_through:
+            settings.put(s, recovery.RECOVERY_KEY, recovery.CHECK)
         uow.audit(
-            "sync_enrolled", None, server=url, device=result.device_id, prefix=result.receipt_prefix
+            "sync_enrolled",
+            None,
+            server=url,
+            device=result.device_id,
+            prefix=result.receipt_prefix,
+            again=current.configured,
         )
+    if result.acked_through:
+        try:
+            recover(ctx, SyncClient(url, result.token, transport))
+        except SyncFailure:
+            log.info("recovery after enrollment waits for the next round", exc_info=True)
     return _(
         "Enrolled with {url} as device {device}: receipts {prefix}-…, location {location}.",
         url=url,
@@ -161,30 +263,84 @@ def enroll(
     )
 
 
+def _token_refused(ctx: Context, transport: Transport | None) -> bool:
+    """Does the server refuse this till's token (revoked, or re-enrollment pending) though
+    no round has said so yet?  Then a new code may replace it."""
+    try:
+        client_for(ctx, transport).state([])
+    except DeviceNotAccepted as exc:
+        _record(ctx, SyncStatus.REENROLL, exc.message)
+        return True
+    except SyncFailure:
+        return False
+    return False
+
+
+def _prefix_advice(exc: PrefixMismatch, ours: str, current: SyncState) -> str:
+    if current.configured:  # this till is a device already: it needs a code for itself
+        return _(
+            "This code is for another till (receipts {theirs}-…): ask head office for a new "
+            "code for this one (“coopos server device reenroll” with its device number).",
+            theirs=exc.detail.get("receipt_prefix", "?"),
+        )
+    return _(
+        "This till already has receipts numbered {ours}-… but the code is for {theirs}-…: "
+        "ask head office for a code made with “--prefix {ours}”.",
+        ours=ours,
+        theirs=exc.detail.get("receipt_prefix", "?"),
+    )
+
+
 # -- one round --------------------------------------------------------------------------------
 
 
 def sync_once(ctx: Context, transport: Transport | None = None) -> RoundReport:
-    """Push everything waiting, then pull the catalog.  Raises :class:`SyncFailure` (after
-    recording it for the status bar) when the server cannot be used now."""
+    """Push everything waiting, then pull the catalog.  Raises a :class:`SyncFailure`
+    subclass (after recording it for the status bar) when the server cannot be used now."""
     client = client_for(ctx, transport)
     try:
+        with ctx.read() as s:
+            if recovery.recovery_needed(s):
+                recover(ctx, client)
         pushed, flagged, held = _push_all(ctx, client)
         pulled = _pull_all(ctx, client)
     except SyncFailure as exc:
-        _record(ctx, error=exc.message)
+        _record(ctx, status_of(exc), exc.message)
         raise
-    _record(ctx, ok=True)
+    _record(ctx, SyncStatus.OK)
     waiting = state(ctx).waiting
     ctx.events.publish(events.SYNC_DONE, pushed=pushed, pulled=pulled, waiting=waiting)
     return RoundReport(pushed, pulled, waiting, flagged, held)
 
 
-def _record(ctx: Context, ok: bool = False, error: str = "") -> None:
+def _record(ctx: Context, status: SyncStatus, error: str = "") -> None:
     with ctx.write() as uow:
-        if ok:
+        if status == SyncStatus.OK:
             settings.put(uow.session, "sync.last_ok_utc", _now_iso())
         settings.put(uow.session, "sync.last_error", error)
+        settings.put(uow.session, "sync.status", status.value)
+
+
+def recover(ctx: Context, client: SyncClient) -> recovery.Reconciled:
+    """Ask the server where this device stands and which unsent events it already holds,
+    then line the till up after it (one local transaction)."""
+    with ctx.read() as s:
+        uuids = recovery.unsent_uuids(s)
+    answer: dict[str, Any] = {}
+    held: dict[str, int] = {}
+    for start in range(0, max(len(uuids), 1), STATE_BATCH):
+        answer = client.state(uuids[start : start + STATE_BATCH])
+        held.update({str(k): int(v) for k, v in (answer.get("held") or {}).items()})
+    server = recovery.ServerState(
+        acked_through=int(answer["acked_through"]),
+        numbers={str(k): int(v) for k, v in (answer.get("numbers") or {}).items()},
+        held=held,
+        prefix=str(answer.get("receipt_prefix") or ""),
+    )
+    with ctx.write() as uow:
+        result = recovery.reconcile(uow, server)
+    log.info("recovered: %s", result)
+    return result
 
 
 def _first_unacked(ctx: Context) -> int | None:
@@ -216,17 +372,24 @@ def _outbox_batch(ctx: Context, after: int) -> list[dict[str, Any]]:
         ]
 
 
-def _ack(ctx: Context, through: int) -> None:
+def _ack(ctx: Context, after: int, through: int) -> None:
+    """Acknowledge the rows of a batch the server confirmed, and only those: an
+    acknowledged row is one the server holds, the same, under the same seq."""
     with ctx.write() as uow:
         uow.connection.execute(
             update(OutboxEvent)
-            .where(OutboxEvent.seq <= through, OutboxEvent.acked_utc.is_(None))
+            .where(
+                OutboxEvent.seq > after,
+                OutboxEvent.seq <= through,
+                OutboxEvent.acked_utc.is_(None),
+            )
             .values(acked_utc=uow.stamp.utc)
         )
 
 
 def _push_all(ctx: Context, client: SyncClient) -> tuple[int, int, int]:
     pushed = flagged = held = 0
+    recovered = False
     first = _first_unacked(ctx)
     if first is None:
         return 0, 0, 0
@@ -237,18 +400,31 @@ def _push_all(ctx: Context, client: SyncClient) -> tuple[int, int, int]:
             break
         try:
             answer = client.push(batch, _now_iso())
+        except SequenceConflict:
+            # Another line of this device's history is on the server (a restore, a file
+            # copied back by hand): line up after it once, then go on.
+            if recovered:
+                raise
+            recovered = True
+            recover(ctx, client)
+            first = _first_unacked(ctx)
+            if first is None:
+                break
+            after = first - 1
+            continue
         except SyncFailure as exc:
             expected = exc.detail.get("expected") if exc.status == 409 else None
             if exc.detail.get("code") == "sequence_gap" and isinstance(expected, int):
-                # The server holds everything before ``expected``: resume there.
-                if expected - 1 == after:
+                # The server holds everything before ``expected`` (it lost the rest to a
+                # restore of its own): resend from there, acknowledged rows included.
+                if expected - 1 >= after:
                     raise  # it asks for what was just sent: do not loop
-                _ack(ctx, expected - 1)
                 after = expected - 1
                 continue
             raise
+        last = batch[-1]["seq"]
         through = int(answer["acked_through"])
-        _ack(ctx, through)
+        _ack(ctx, after, min(through, last))
         pushed += int(answer.get("stored", 0))
         flagged += len(answer.get("flagged") or [])
         for event in answer.get("quarantined") or []:  # acknowledged: never sent again
@@ -259,10 +435,10 @@ def _push_all(ctx: Context, client: SyncClient) -> tuple[int, int, int]:
                 event.get("code"),
                 event.get("message"),
             )
-        if through < batch[-1]["seq"]:  # the server took less than sent: resend the rest
+        if through < last:  # the server took less than sent: resend the rest
             after = through
             continue
-        after = batch[-1]["seq"]
+        after = last
     return pushed, flagged, held
 
 

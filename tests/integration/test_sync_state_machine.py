@@ -1,7 +1,9 @@
 """Hypothesis drives two tills and the server through random sales, syncs, network cuts,
-lost answers, server deaths and price changes.  Invariants: the acknowledged sequence
-never goes backwards, receipt numbers are unique across tills, and after a full sync
-every sale is on the server exactly once and server stock is the sum of all movements."""
+lost answers, server deaths, price changes, backups, restores of a till from one of its
+older backups, and revocations followed by re-enrollment.  Invariants: the acknowledged
+sequence never goes backwards, no receipt number is ever issued twice, and after a full
+sync every event any till ever made (before or after a restore) is on the server exactly
+once, every sale ever confirmed too, and server stock is the sum of all movements."""
 
 from __future__ import annotations
 
@@ -25,9 +27,10 @@ from coopos.server import admin as server_admin
 from coopos.server.app import create_app
 from coopos.server.db import Database
 from coopos.server.models import Device, Event
-from coopos.services import catalog, lookups, setup, shifts, sync
+from coopos.services import backup, catalog, lookups, setup, shifts, sync
+from coopos.services import settings as till_settings
 from coopos.services.context import Context
-from coopos.sync.client import SyncFailure
+from coopos.sync.client import DeviceNotAccepted, SyncFailure
 from tests.integration.test_two_tills import SERVER, Network, ServerDied, sell
 
 SKUS = ("SAF-1G", "AML-VRAC", "ARG-OIL-100", "CSC-VRAC")
@@ -73,10 +76,15 @@ class SyncWorld(RuleBasedStateMachine):
         shutil.copytree(self.template, here)
         self.db = Database.open(f"sqlite:///{here / 'server.db'}")
         self.client = TestClient(create_app(database=self.db), base_url=SERVER)
-        self.tills = [Context.open(here / "a.db"), Context.open(here / "b.db")]
+        self.paths = [here / "a.db", here / "b.db"]
+        self.tills = [Context.open(path) for path in self.paths]
         self.nets = [Network(self.client), Network(self.client)]
         self.acked: dict[int, int] = {}
         self.kill_next = False
+        self.backups: list[list[Path]] = [[], []]
+        self.issued: set[str] = set()  # every receipt number ever given to a customer
+        self.events_ever: set[str] = set()  # every outbox event any till ever made
+        self.movements_lost = False  # a restored till's own stock no longer adds up
 
     runs = 0
 
@@ -84,7 +92,46 @@ class SyncWorld(RuleBasedStateMachine):
     def sell_something(self, till, sku, qty):
         if sku.endswith("VRAC"):
             qty = "0.250"
-        sell(self.tills[till], sku, qty)
+        receipt = sell(self.tills[till], sku, qty).receipt_no
+        assert receipt not in self.issued  # never twice, whatever was restored
+        self.issued.add(receipt)
+
+    @rule(till=st.integers(0, 1))
+    def take_a_backup(self, till):
+        folder = self.paths[till].parent / f"backups-{till}"
+        self.backups[till].append(
+            backup.backup(self.paths[till], folder / f"b{len(self.backups[till])}.db")
+        )
+
+    @rule(till=st.integers(0, 1), which=st.integers(0, 5))
+    def restore_an_older_backup(self, till, which):
+        if not self.backups[till]:
+            return
+        self.events_ever |= self._uuids(self.tills[till])
+        self.tills[till].close()
+        chosen = self.backups[till][which % len(self.backups[till])]
+        backup.restore(chosen, self.paths[till])
+        self.tills[till] = Context.open(self.paths[till])
+        self.movements_lost = True
+
+    @rule(till=st.integers(0, 1))
+    def revoke_then_reenroll(self, till):
+        ctx = self.tills[till]
+        with ctx.read() as s:
+            device = till_settings.get(s, "sync.device_id")
+            url = till_settings.get(s, "sync.url")
+        server_admin.revoke_device(self.db, device)
+        self.nets[till].cut, self.nets[till].lose_answers = False, 0
+        with pytest.raises(DeviceNotAccepted):
+            sync.sync_once(ctx, self.nets[till])
+        assert sync.state(ctx).must_reenroll
+        code = server_admin.reenroll_device(self.db, device).code
+        sync.enroll(ctx, url, code, transport=self.client)
+
+    @staticmethod
+    def _uuids(ctx) -> set[str]:
+        with ctx.read() as s:
+            return set(s.execute(select(OutboxEvent.uuid)).scalars())
 
     @rule(till=st.integers(0, 1))
     def cut_or_restore_network(self, till):
@@ -143,15 +190,20 @@ class SyncWorld(RuleBasedStateMachine):
         for till, net in zip(self.tills, self.nets, strict=True):
             sync.sync_once(till, net)
         with self.db.read() as s:
-            stored = s.execute(select(func.count()).select_from(Event)).scalar_one()
-        local_events, local_receipts, local_stock = 0, [], {}
+            stored = list(s.execute(select(Event.uuid)).scalars())
+        local_receipts, local_stock = [], {}
+        ever = set(self.events_ever)
         for till in self.tills:
+            ever |= self._uuids(till)
             with till.read() as s:
-                local_events += s.execute(select(func.count()).select_from(OutboxEvent)).scalar()
                 local_receipts += list(s.execute(select(Sale.receipt_no)).scalars())
-        assert stored == local_events  # every event exactly once
+        assert len(stored) == len(set(stored)) and set(stored) == ever  # each event once
         found, _more = server_admin.sales(self.db, server_admin.SalesFilter(), limit=1000)
-        assert sorted(row["receipt_no"] for row in found) == sorted(local_receipts)
+        on_server = sorted(row["receipt_no"] for row in found)
+        assert len(on_server) == len(set(on_server)) and set(on_server) == self.issued
+        assert set(local_receipts) <= self.issued
+        if self.movements_lost:  # a restored till no longer has its own later movements
+            return
         # server stock = head office's receipts + the sum of the tills' movements
         for till, location in zip(self.tills, ("SHOP", "STAND"), strict=True):
             with till.read() as s:

@@ -388,11 +388,12 @@ class SettingsScreen(QWidget):
         state = sync.state(self.session.ctx)
         enrolled = state.configured
         for widget in (self.sync_url, self.sync_code, self.enroll_button):
-            widget.setEnabled(not enrolled)
+            widget.setEnabled(not enrolled or state.must_reenroll)  # revoked: a new code
         self.sync_button.setEnabled(enrolled)
         if enrolled:
             self.sync_url.setText(state.server)
-            self.sync_code.clear()
+            if not state.must_reenroll:
+                self.sync_code.clear()
             lines = [
                 _("Enrolled with {url}.", url=state.server),
                 _("Events waiting to be sent: {n}", n=state.waiting),
@@ -405,6 +406,8 @@ class SettingsScreen(QWidget):
             ]
             if state.last_error:
                 lines.append(_("Last problem: {error}", error=state.last_error))
+            if sync.advice(state):
+                lines.append(sync.advice(state))
             self.sync_state.setText("\n".join(lines))
         else:
             self.sync_state.setText(
@@ -612,7 +615,7 @@ class SettingsScreen(QWidget):
         db_path = ctx.path
         self.session.save_cart()
 
-        ctx.engine.dispose()  # let go of the file before it is replaced
+        ctx.close()  # let go of the file (and its lock) before it is replaced
 
         def work(progress):
             try:
@@ -629,6 +632,7 @@ class SettingsScreen(QWidget):
             self.restored()
 
         def failed(message: str) -> None:
+            ctx.reopen()  # nothing was replaced: go on with the same database
             self.backup_say(message, error=True)
 
         return run_with_progress(self, _("Restoring…"), work, done, failed)
