@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     # Sellers may give up to this discount without a manager (basis points of the line).
     "discount.seller_limit_bp": 500,
     "idle_lock_minutes": 5,
+    # Typed quantities above these (per line; 0: never) are confirmed first.
+    "quantity.max_pieces": 200,
+    "quantity.max_kg": 50,  # kg or litres (x 1000 for g and ml)
     "backup.folder": "",  # e.g. a USB key: backups are copied there too
     "printer.uri": "",  # e.g. tcp://192.168.1.50 or file:/tmp/receipts.bin; empty: none
     "printer.width": 576,  # printable dots: 576 for 80 mm, 384 for 58 mm paper
@@ -81,6 +84,8 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
     for key in (
         "idle_lock_minutes",
         "discount.seller_limit_bp",
+        "quantity.max_pieces",
+        "quantity.max_kg",
         "printer.width",
         "printer.band_rows",
         "printer.drawer_pin",

@@ -98,6 +98,39 @@ def test_cart_changes_refused_during_payment(demo, seller, manager, open_shift):
     assert checkout.totals.total == 6000
 
 
+@pytest.mark.parametrize("language", ["en", "fr", "ar"])
+def test_a_refusal_is_a_sentence_never_a_state_name(demo, seller, open_shift, language):
+    """It used to say "the sale is payment" (the state's name) in every language."""
+    from coopos.i18n import set_language
+
+    set_language(language)
+    try:
+        checkout = Checkout(demo, seller)
+        line = checkout.scan(ARGAN_100)
+        refusals = []
+        for state_change, attempt in [
+            (lambda: None, lambda: checkout.complete()),
+            (checkout.start_payment, lambda: checkout.set_quantity(line.line_id, "3")),
+            (checkout.void, lambda: checkout.scan(ARGAN_100)),
+        ]:
+            state_change()
+            with pytest.raises(StateError) as refused:
+                attempt()
+            refusals.append(refused.value.message)
+    finally:
+        set_language("en")
+    assert len(set(refusals)) == 3  # each says what is going on
+    if language == "en":
+        assert refusals == [
+            "Start the payment first.",
+            "The sale is being paid: go back to the cart to change it.",
+            "This sale was cancelled: start a new sale.",
+        ]
+    else:  # translated, with no English state name left in it
+        names = {state.value for state in CheckoutState}
+        assert not any(names & set(m.replace(".", " ").split()) for m in refusals), refusals
+
+
 def test_complete_from_cart(demo, seller, open_shift):
     checkout = Checkout(demo, seller)
     checkout.scan(ARGAN_100)

@@ -1,27 +1,26 @@
 """The sell screen: scan or search, tap products, adjust the cart, pay.
 
 The scan field keeps the focus: a barcode scanner types digits and Enter, which adds the
-product at once.  Typed text shows matching products as you type."""
+product at once (also from a scanner set for another keyboard layout, or typed in
+Arabic-Indic digits: ``coopos.domain.keyboard``).  Typed text shows matching products as
+you type; the arrow keys choose one of them and Enter adds it.  Every action has a key
+(``ui.shortcuts``, F1 lists them)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QComboBox,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -29,70 +28,54 @@ from PySide6.QtWidgets import (
 )
 
 from coopos.db.models import Product
+from coopos.domain import keyboard
 from coopos.domain.catalog import pick_name
 from coopos.domain.errors import ApprovalRequired, CooposError
 from coopos.i18n import _, current_language
 from coopos.i18n.formats import format_money
 from coopos.printing.receipts import is_receipt_qr
 from coopos.services import catalog, lookups, products
-from coopos.services.checkout import CheckoutState
+from coopos.services.checkout import Checkout, CheckoutState, SaleResult
+from ui import shortcuts
 from ui.errors import crash_message, guarded
 from ui.models import CartModel
+from ui.screens.sell_grid import GRID_LIMIT, ProductGrid
 from ui.session import AppSession
+from ui.shortcuts import SELL, with_key
 from ui.theme import set_role
 from ui.widgets.approval import approve
 from ui.widgets.forms import select_row
-from ui.widgets.keypad import ask_value
-
-GRID_COLUMNS = 3
-GRID_LIMIT = 48
-
-
-class ScanField(QLineEdit):
-    """The scan field always has the focus, so it must leave the sell screen's keys to
-    the screen: a line edit takes Ctrl+Z (undo its text) and Delete for itself."""
-
-    def event(self, event) -> bool:
-        if event.type() == QEvent.Type.ShortcutOverride:
-            keys = QKeySequence(event.keyCombination())
-            undo = keys == QKeySequence("Ctrl+Z")
-            delete = keys == QKeySequence("Delete") and not self.text()
-            if undo or delete:
-                event.ignore()  # not ours: let the screen's shortcut fire
-                return True
-        return super().event(event)
+from ui.widgets.keypad import KeyField, ask_value
+from ui.widgets.quantity_check import confirm_quantity
+from ui.widgets.shortcut_help import show_help
 
 
-class ProductTile(QToolButton):
-    """A touch-sized product button whose name wraps instead of being cut."""
+class ScanField(KeyField):
+    """The scan field always has the focus, so it leaves the screen's keys to the screen
+    (Ctrl+Z, Delete with nothing typed...) and turns the arrows and +/- into moves."""
+
+    moved = Signal(int)  # Up / Down
+    stepped = Signal(int)  # + / the keypad's -, with nothing typed
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        set_role(self, "product")
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
-        layout.setSpacing(0)
-        self.title = QLabel()
-        self.title.setWordWrap(True)
-        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.footer = QLabel()
-        self.footer.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        for label in (self.title, self.footer):
-            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        layout.addWidget(self.title, 1)
-        layout.addWidget(self.footer)
-        self.product_id: int | None = None
-        self.name = ""
+        super().__init__(always=("Ctrl+Z", "Ctrl+Delete"), when_empty=("Delete",), parent=parent)
 
-    def show_product(self, product_id: int, sku: str, name: str, price: str, coop: str) -> None:
-        """Tiles are created once and reused: building widgets per keystroke is slow."""
-        self.product_id, self.name = product_id, name
-        self.title.setText(name)
-        self.footer.setText(f"<b>{price}</b> · <span style='color:#475569'>{coop}</span>")
-        self.setToolTip(f"{sku} · {coop}")
-        self.setObjectName(f"product_{sku}")
+    def keyPressEvent(self, event) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self.moved.emit(-1 if key == Qt.Key.Key_Up else 1)
+            return
+        if not self.text():
+            keypad = bool(event.modifiers() & Qt.KeyboardModifier.KeypadModifier)
+            # A scanner never starts with "+"; a "-" is the 6 of an AZERTY digit row, so
+            # only the keypad's minus removes one.
+            if key == Qt.Key.Key_Plus:
+                self.stepped.emit(1)
+                return
+            if key == Qt.Key.Key_Minus and keypad:
+                self.stepped.emit(-1)
+                return
+        super().keyPressEvent(event)
 
 
 class SellScreen(QWidget):
@@ -107,6 +90,7 @@ class SellScreen(QWidget):
         self.setObjectName("sellScreen")
         self._category_id: int | None = None
         self._last_hits: list[Product] = []
+        self._categories: list[int | None] = [None]
         self._cooperative_id: int | None = None
         root = QHBoxLayout(self)
 
@@ -119,6 +103,8 @@ class SellScreen(QWidget):
         self.scan.setClearButtonEnabled(True)
         self.scan.returnPressed.connect(self.on_enter)
         self.scan.textEdited.connect(self.on_typed)
+        self.scan.moved.connect(self.on_arrow)
+        self.scan.stepped.connect(self.step)
         left.addWidget(self.scan)
         self.message = set_role(QLabel(), "banner")
         self.message.setObjectName("sellMessage")
@@ -151,29 +137,13 @@ class SellScreen(QWidget):
         filters.addWidget(chip_scroll, 1)
         self.coop_filter = QComboBox()
         self.coop_filter.setObjectName("coopFilter")
+        self.coop_filter.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a touch keeps the scan
         self.coop_filter.currentIndexChanged.connect(self.on_coop_filter)
         filters.addWidget(self.coop_filter)
         left.addLayout(filters)
-        self.grid_host = QWidget()
-        self.grid = QGridLayout(self.grid_host)
-        self.grid.setSpacing(8)
-        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.tiles: list[ProductTile] = []
-        for i in range(GRID_LIMIT):
-            tile = ProductTile()
-            tile.clicked.connect(lambda _c=False, t=tile: self.add_product(t.product_id))
-            tile.hide()
-            self.grid.addWidget(tile, i // GRID_COLUMNS, i % GRID_COLUMNS)
-            self.tiles.append(tile)
-        self.no_match = set_role(QLabel(_("No product matches.")), "muted")
-        self.no_match.hide()
-        self.grid.addWidget(self.no_match, GRID_LIMIT, 0, 1, GRID_COLUMNS)
-        self._showing_hits = False
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.grid_host)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        left.addWidget(scroll, 1)
+        self.grid = ProductGrid()
+        self.grid.picked.connect(self.add_product)
+        left.addWidget(self.grid, 1)
 
         # -- right: cart, totals, actions -----------------------------------------------
         right = QVBoxLayout()
@@ -188,7 +158,10 @@ class SellScreen(QWidget):
         self.cart.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.cart.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.cart.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.cart.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # Tab reaches the cart (the arrows then move through its lines), a touch does not
+        # take the focus from the scan field.
+        self.cart.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.cart.setTabKeyNavigation(False)
         self.cart.verticalHeader().hide()
         self.cart.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.cart.verticalHeader().setMinimumSectionSize(44)  # touch-high rows
@@ -204,9 +177,9 @@ class SellScreen(QWidget):
         for key, label, slot in [
             ("minus", "−", lambda: self.step(-1)),
             ("plus", "+", lambda: self.step(1)),
-            ("qty", _("Qty / weight"), self.ask_quantity),
-            ("discount", _("Discount"), self.ask_discount),
-            ("price", _("Price"), self.ask_price),
+            ("qty", with_key(_("Qty / weight"), SELL, "qty"), self.ask_quantity),
+            ("discount", with_key(_("Discount"), SELL, "discount"), self.ask_discount),
+            ("price", with_key(_("Price"), SELL, "price"), self.ask_price),
             ("remove", _("Remove"), self.remove_line),
         ]:
             button = QPushButton(label)
@@ -220,6 +193,13 @@ class SellScreen(QWidget):
         self.vat_label.setObjectName("vatLabel")
         self.vat_label.setWordWrap(True)
         right.addWidget(self.vat_label)
+        # The last sale's change stays in sight until the next scan.
+        self.last_change = set_role(QLabel(), "change")
+        self.last_change.setObjectName("lastChange")
+        self.last_change.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.last_change.setWordWrap(True)
+        self.last_change.hide()
+        right.addWidget(self.last_change)
         total_row = QHBoxLayout()
         self.count_label = set_role(QLabel(), "muted")
         total_row.addWidget(self.count_label)
@@ -249,19 +229,29 @@ class SellScreen(QWidget):
         self.pay.clicked.connect(self.request_pay)
         right.addWidget(self.pay)
 
-        for keys, slot in [
-            ("F2", self.focus_scan),
-            ("F12", self.request_pay),
-            ("Ctrl+Z", self.undo_last),
-            ("F4", self.ask_quantity),
-            ("F6", self.ask_discount),
-            ("F8", self.returns_requested.emit),
-            ("Delete", self.remove_line),
-            ("Escape", self.escape),
-        ]:
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+        shortcuts.bind(
+            self,
+            SELL,
+            {
+                "help": lambda: show_help(self),
+                "scan": self.focus_scan,
+                "escape": self.escape,
+                "qty": self.ask_quantity,
+                "discount": self.ask_discount,
+                "price": self.ask_price,
+                "remove": self.remove_line,
+                "undo": self.undo_last,
+                "void": self.void_sale,
+                "returns": self.returns_requested.emit,
+                "reprint": self.reprint_last,
+                "print_queue": self.show_print_queue,
+                "category_next": lambda: self.next_category(1),
+                "category_previous": lambda: self.next_category(-1),
+                "pay": self.request_pay,
+            },
+        )
+        self.setTabOrder(self.scan, self.cart)
+        self.setTabOrder(self.cart, self.coop_filter)
 
         session.cart_changed.connect(self.refresh_cart)
         session.checkout_changed.connect(self.refresh_cart)
@@ -287,10 +277,15 @@ class SellScreen(QWidget):
         super().showEvent(event)
         if self.session.restored:
             self.session.restored = False
-            self.restored_banner.setText(_("The sale in progress was restored."))
+            self.restored_banner.setText(self.session.restored_message())
             self.restored_banner.show()
             QTimer.singleShot(8000, self.restored_banner, self.restored_banner.hide)
         QTimer.singleShot(0, self, self.focus_scan)
+
+    def show_change(self, result: SaleResult) -> None:
+        """The change of the sale just saved, large, until the next scan."""
+        self.last_change.setText(_("Change: {amount}", amount=format_money(result.change)))
+        self.last_change.show()
 
     # -- catalog: filters and grid ---------------------------------------------------------
     def reload_catalog(self) -> None:
@@ -303,6 +298,7 @@ class SellScreen(QWidget):
         for button in self.chip_group.buttons():
             self.chip_group.removeButton(button)
             button.deleteLater()
+        self._categories = [None, *(cid for cid, _name in categories)]
         for cid, name in [(None, _("All")), *categories]:
             chip = set_role(QToolButton(), "chip")
             chip.setText(name)
@@ -319,18 +315,28 @@ class SellScreen(QWidget):
         for cid, code in coops:
             self.coop_filter.addItem(code, cid)
         self.coop_filter.blockSignals(False)
-        self.show_products(self._filtered_products())
+        self.grid.show_products(self._filtered_products())
 
     def on_category(self, category_id: int | None) -> None:
         self._category_id = category_id
+        for chip in self.chip_group.buttons():
+            chip.setChecked(chip.objectName() == f"category_{category_id or 'all'}")
         self.scan.clear()
-        self.show_products(self._filtered_products())
+        self.grid.show_products(self._filtered_products())
         self.focus_scan()
+
+    def next_category(self, step: int) -> None:
+        """Ctrl+PgDown / Ctrl+PgUp: the chips, from the keyboard."""
+        if self._category_id in self._categories:
+            at = self._categories.index(self._category_id)
+        else:
+            at = 0
+        self.on_category(self._categories[(at + step) % len(self._categories)])
 
     def on_coop_filter(self) -> None:
         self._cooperative_id = self.coop_filter.currentData()
         self.scan.clear()
-        self.show_products(self._filtered_products())
+        self.grid.show_products(self._filtered_products())
         self.focus_scan()
 
     def _filtered_products(self) -> list[Product]:
@@ -342,67 +348,74 @@ class SellScreen(QWidget):
                 limit=GRID_LIMIT,
             )
 
-    def show_products(self, items: list[Product], hits: bool = False) -> None:
-        self._showing_hits = hits
-        lang = current_language()
-        for i, tile in enumerate(self.tiles):
-            if i < len(items):
-                p = items[i]
-                tile.show_product(
-                    p.id,
-                    p.sku,
-                    pick_name(p.names, lang),
-                    format_money(p.price_cents),
-                    p.cooperative.code,
-                )
-                tile.show()
-            elif tile.isVisible():
-                tile.hide()
-        self.no_match.setVisible(not items)
-
     # -- scanning and searching --------------------------------------------------------------
     def on_typed(self, text: str) -> None:
         text = text.strip()
         if not text:
-            if self._showing_hits:
-                self.show_products(self._filtered_products())
+            if self.grid.showing_hits:
+                self.grid.show_products(self._filtered_products())
+            self._last_hits = []
             return
-        if text.isdigit() and len(text) >= 6:
+        if any(r.isdigit() and len(r) >= 6 for r in keyboard.readings(text)):
+            self.grid.move_to(-1)
             return  # a scanner is typing a barcode: wait for Enter
         with self.session.ctx.read() as s:
             hits = [h.product for h in catalog.search(s, text, limit=GRID_LIMIT)]
             for p in hits:  # load what the buttons show before the session closes
                 _touch = p.cooperative.code
         self._last_hits = hits
-        self.show_products(hits, hits=True)
+        self.grid.show_products(hits, hits=True)
+
+    def on_arrow(self, step: int) -> None:
+        """Up / Down: through the matching products while a search shows them, else
+        through the lines of the cart."""
+        if self.scan.text().strip() and self.grid.showing_hits:
+            self.grid.move(step)
+            return
+        rows = self.cart_model.rowCount()
+        if rows:
+            current = self.cart.currentIndex().row()
+            select_row(self.cart, min(max(current + step, 0), rows - 1) if current >= 0 else 0)
 
     @guarded()
     def on_enter(self) -> None:
         code = self.scan.text().strip()
         if not code:
             return
-        if is_receipt_qr(code):  # a customer's receipt: open it for a return
+        chosen = self.grid.highlighted()
+        if chosen is not None:  # picked with the arrows
             self.scan.clear()
-            self.return_receipt_requested.emit(code)
+            self._last_hits = []
+            self.add_product(chosen)
+            return
+        readings = keyboard.readings(code)
+        qr = next((r for r in readings if is_receipt_qr(r)), None)
+        if qr is not None:  # a customer's receipt: open it for a return
+            self.scan.clear()
+            self.return_receipt_requested.emit(qr)
             return
         with self.session.ctx.read() as s:
             product = lookups.product_by_code(s, code)
         if product is None:
-            hits = self._last_hits if self._last_hits else []
-            if len(hits) == 1 and not code.isdigit():
+            hits = self._last_hits
+            looks_scanned = any(r.isdigit() for r in readings) or keyboard.looks_mangled(code)
+            if len(hits) == 1 and not looks_scanned:
                 product = hits[0]
             else:
                 self.scan.selectAll()
-                if code.isdigit() or not hits:
-                    self.say(
-                        _("Unknown barcode “{code}”: nothing was added.", code=code), error=True
-                    )
+                if looks_scanned or not hits:
+                    self.say(keyboard.unknown_code(code).message, error=True)
                 else:
-                    self.say(_("Several products match: tap the right one."))
+                    self.say(_("Several products match: choose one with ↑ ↓ and Enter, or tap it."))
                 return
         self.scan.clear()
         self._last_hits = []
         self.add_product(product.id)
+
+    def take_scan(self, code: str) -> None:
+        """A code typed while a dialog was open (the next customer's first item)."""
+        self.scan.setText(code.strip())
+        self.on_enter()
 
     def add_product(self, product_id: int) -> None:
         try:
@@ -413,10 +426,16 @@ class SellScreen(QWidget):
             self.say(crash_message(exc), error=True)
         self.focus_scan()
 
-    def _add(self, product_id: int) -> None:
+    def _cart(self) -> Checkout:
+        """The sale in progress, ready for changes: a sale restored during its payment
+        goes back to the cart (its payments were not taken yet)."""
         checkout = self.session.checkout
         if checkout.state is CheckoutState.PAYMENT:
             checkout.back_to_cart()
+        return checkout
+
+    def _add(self, product_id: int) -> None:
+        checkout = self._cart()
         with self.session.ctx.read() as s:
             product = s.get(Product, product_id)
             by_weight, unit = product.sold_by_weight, product.unit
@@ -429,12 +448,22 @@ class SellScreen(QWidget):
                 _("{name}: weight or volume in {unit}", name=name, unit=unit),
                 "quantity",
             )
+            qty = self._checked(product_id, qty, name, unit)
             if qty is None:
                 return
         line = checkout.add_product_id(product_id, qty)
         self.select_line(line.line_id)
-        if self._showing_hits and not self.scan.text():  # back from search results
-            self.show_products(self._filtered_products())
+        if self.grid.showing_hits and not self.scan.text():  # back from search results
+            self.grid.show_products(self._filtered_products())
+
+    def _checked(
+        self, product_id: int, qty: Decimal | None, name: str, unit: str, line_id=None
+    ) -> Decimal | None:
+        """A typed quantity, or what the seller makes of it when it looks wrong."""
+        if qty is None:
+            return None
+        doubt = self.session.checkout.quantity_doubt(product_id, qty, line_id)
+        return qty if doubt is None else confirm_quantity(self, doubt, name, unit)
 
     # -- cart --------------------------------------------------------------------------------
     def refresh_cart(self) -> None:
@@ -452,6 +481,8 @@ class SellScreen(QWidget):
         count = sum(1 for _line in checkout.lines)
         self.count_label.setText(_("{n} lines", n=count) if count else "")
         has_lines = bool(checkout.lines)
+        if has_lines:
+            self.last_change.hide()  # the next sale has begun
         self.pay.setEnabled(has_lines)
         for key in ("minus", "plus", "qty", "discount", "price", "remove", "void"):
             self.buttons[key].setEnabled(has_lines)
@@ -477,7 +508,7 @@ class SellScreen(QWidget):
         line_id = self.selected_line_id()
         if line_id is None:
             raise CooposError(_("Pick a line in the cart first."))
-        return self.session.checkout.line(line_id)
+        return self._cart().line(line_id)
 
     @guarded()
     def step(self, delta: int) -> None:
@@ -497,6 +528,7 @@ class SellScreen(QWidget):
             else _("{name}: weight or volume in {unit}", name=line.name, unit=line.unit)
         )
         qty = ask_value(self, _("Quantity"), prompt, "quantity", str(line.quantity.normalize()))
+        qty = self._checked(line.product_id, qty, line.name, line.unit, line.line_id)
         if qty is not None:
             self.session.checkout.set_quantity(line.line_id, qty)
         self.focus_scan()
@@ -561,7 +593,7 @@ class SellScreen(QWidget):
 
     @guarded()
     def undo_last(self) -> None:
-        removed = self.session.checkout.undo_last_line()
+        removed = self._cart().undo_last_line()
         if removed:
             self.say(_("Removed {name}.", name=removed.name))
         self.focus_scan()
@@ -583,7 +615,8 @@ class SellScreen(QWidget):
     def escape(self) -> None:
         if self.scan.text():
             self.scan.clear()
-            self.show_products(self._filtered_products())
+            self._last_hits = []
+            self.grid.show_products(self._filtered_products())
         self.focus_scan()
 
     @guarded()

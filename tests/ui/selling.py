@@ -1,0 +1,94 @@
+"""Fixtures and look-ups shared by the selling tests driven with the seller helper."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QWidget
+from sqlalchemy import select
+
+from coopos.db.models import Sale, SalePayment
+from coopos.services import shifts
+from tests.ui.seller import Seller, front_window
+
+LANGUAGES = ("fr", "ar", "zgh")
+
+
+def activate(window: QWidget, qtbot) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+
+
+@pytest.fixture
+def seller(window, qtbot) -> Seller:
+    """A seller in front of the app (the window has the keyboard)."""
+    activate(window, qtbot)
+    return Seller(qtbot)
+
+
+@pytest.fixture
+def shift_open(demo, users):
+    """A shift open with a 500.00 MAD float."""
+    return shifts.open_shift(demo, users["Fatima"].id, 50000)
+
+
+@pytest.fixture
+def language(request, app_session, qapp):
+    """The shop (and the app) in the parametrized language; English again afterwards."""
+    from coopos.services import settings
+    from ui.app import apply_language
+
+    lang = request.param
+    settings.update(app_session.ctx, {"language": lang})
+    apply_language(qapp, lang)
+    yield lang
+    apply_language(qapp, "en")
+
+
+def front() -> QWidget:
+    window = front_window()
+    assert window is not None, "no window in front"
+    return window
+
+
+def in_front(name: str) -> QWidget:
+    window = front()
+    assert window.objectName() == name, f"{window.objectName()} is in front, not {name}"
+    return window
+
+
+def child(parent: QWidget, cls, name: str):
+    widget = parent.findChild(cls, name)
+    assert widget is not None, f"no {cls.__name__} named {name}"
+    return widget
+
+
+def text_of(parent: QWidget, name: str) -> str:
+    return child(parent, QLabel, name).text()
+
+
+def cash_field() -> QLineEdit:
+    return child(in_front("paymentDialog"), QLineEdit, "cashTendered")
+
+
+def visible_dialogs() -> list[str]:
+    return [
+        w.objectName()
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, QDialog) and w.isVisible()
+    ]
+
+
+def sales(ctx) -> list[Sale]:
+    with ctx.read() as s:
+        return s.execute(select(Sale).order_by(Sale.id)).scalars().all()
+
+
+def payments(ctx) -> list[tuple[str, int, int]]:
+    """(method, amount applied, amount tendered) of every sale payment."""
+    with ctx.read() as s:
+        rows = s.execute(
+            select(
+                SalePayment.method, SalePayment.amount_cents, SalePayment.tendered_cents
+            ).order_by(SalePayment.id)
+        ).all()
+    return [tuple(row) for row in rows]
