@@ -112,6 +112,12 @@ def key(table: tuple[Key, ...], name: str) -> Key:
     return next(k for k in table if k.name == name)
 
 
+def shown(table: tuple[Key, ...], name: str) -> str:
+    """The key of an action as printed on the keyboard ("" if it has none)."""
+    entry = next((k for k in table if k.name == name), None)
+    return entry.shown() if entry is not None else ""
+
+
 def with_key(label: str, table: tuple[Key, ...], name: str) -> str:
     """A button's text with its key, e.g. ``Card (F5)``."""
     return _("{label} ({key})", label=label, key=key(table, name).shown())

@@ -11,10 +11,11 @@ from coopos.cli.base import (
     open_context,
     sale_items_arg,
     split_pair,
+    typed_amount,
 )
 from coopos.cli.render import render_table
 from coopos.domain.errors import ValidationError
-from coopos.domain.money import format_amount, parse_amount
+from coopos.domain.money import format_amount
 from coopos.domain.sale import PaymentMethod
 from coopos.i18n import _
 from coopos.services import lookups, refunds, reports, users
@@ -91,7 +92,7 @@ def cmd_sale(args: argparse.Namespace) -> int:
         approver = None
         if args.pin:
             approver = Approver.of(users.require_manager(ctx, args.pin, "discount"))
-        checkout.set_order_discount(parse_amount(args.discount), approver)
+        checkout.set_order_discount(typed_amount(args.discount), approver)
     checkout.start_payment()
     for value in args.pay:
         method, amount = split_pair(value, "exact")
@@ -99,7 +100,7 @@ def cmd_sale(args: argparse.Namespace) -> int:
         if amount.lower() == "exact":
             checkout.pay_exact(method)
         else:
-            checkout.add_payment(method, parse_amount(amount))
+            checkout.add_payment(method, typed_amount(amount))
     result = checkout.complete()
     print(result.receipt_no)
     print(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from coopos.cli.base import add_format, ask_pin, open_context, split_pair
+from coopos.cli.base import add_format, ask_pin, open_context, split_pair, typed_amount
 from coopos.cli.render import render_shift_report
 from coopos.domain.errors import ValidationError
-from coopos.domain.money import format_amount, parse_amount
+from coopos.domain.money import format_amount
 from coopos.domain.sale import PaymentMethod
 from coopos.i18n import _
 from coopos.services import lookups, shifts, users
@@ -72,7 +72,7 @@ def _user(ctx, name: str):
 def cmd_open(args: argparse.Namespace) -> int:
     ctx = open_context(args)
     user = _user(ctx, args.user)
-    shift = shifts.open_shift(ctx, user.id, parse_amount(args.float_amount), args.location)
+    shift = shifts.open_shift(ctx, user.id, typed_amount(args.float_amount), args.location)
     print(
         _(
             "Shift {id} opened by {user} with a float of {amount} MAD.",
@@ -87,7 +87,7 @@ def cmd_open(args: argparse.Namespace) -> int:
 def cmd_cash(args: argparse.Namespace) -> int:
     ctx = open_context(args)
     user = _user(ctx, args.user)
-    move = shifts.cash_movement(ctx, user.id, parse_amount(args.amount), args.reason)
+    move = shifts.cash_movement(ctx, user.id, typed_amount(args.amount), args.reason)
     print(_("Cash movement of {amount} MAD recorded.", amount=format_amount(move.amount_cents)))
     return 0
 
@@ -131,7 +131,7 @@ def parse_denominations(values: list[str]) -> dict[int, int]:
             number = int(n)
         except ValueError:
             raise ValidationError(_("“{text}” is not a whole number.", text=n)) from None
-        cents = parse_amount(denomination)
+        cents = typed_amount(denomination)
         counts[cents] = counts.get(cents, 0) + number
     return counts
 
@@ -141,12 +141,12 @@ def cmd_close(args: argparse.Namespace) -> int:
     user = _user(ctx, args.user)
     counted: dict[PaymentMethod, int] = {}
     if args.cash is not None:
-        counted[PaymentMethod.CASH] = parse_amount(args.cash)
+        counted[PaymentMethod.CASH] = typed_amount(args.cash)
     for value in args.counted or []:
         method, amount = split_pair(value, None)
         if amount is None:
             raise ValidationError(_("Give a count as METHOD:AMOUNT in “{text}”.", text=value))
-        counted[PaymentMethod.parse(method)] = parse_amount(amount)
+        counted[PaymentMethod.parse(method)] = typed_amount(amount)
     detail = parse_denominations(args.count) if args.count else None
     if detail is None and PaymentMethod.CASH not in counted:
         raise ValidationError(_("Count the cash: give --cash AMOUNT or --count 200=3 100=2 …"))

@@ -157,10 +157,11 @@ def test_digits_typed_while_a_button_has_the_focus_go_to_the_cash(seller, shift_
     seller.do(
         F12,
         expect("paymentDialog"),
+        "6",
         TAB,
         TAB,
         look,
-        "600",
+        "00",  # added to the 6 typed before Tab, not in its place
         ENTER,
         F12,
         expect("afterSaleDialog"),

@@ -13,7 +13,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -58,7 +57,7 @@ class PaymentDialog(QDialog):
         self.result: SaleResult | None = None
         self.setObjectName("paymentDialog")
         self.setWindowTitle(_("Payment"))
-        self.setMinimumWidth(600)
+        self.setMinimumWidth(680)  # the methods' names with their keys, on one row
         if self.checkout.state is CheckoutState.CART:
             self.checkout.start_payment()
         layout = QVBoxLayout(self)
@@ -75,40 +74,35 @@ class PaymentDialog(QDialog):
         typed.addWidget(self.tendered, 1)
         add_cash = self._button(_("Add cash"), "addCash", self.add_typed_cash)
         typed.addWidget(add_cash)
-        layout.addLayout(typed)
-
-        cash = QGridLayout()
         exact = self._button(with_key(_("Exact cash"), PAYMENT, "exact"), "exactCash")
         set_role(exact, "primary")
         exact.clicked.connect(self.pay_exact_cash)
-        cash.addWidget(exact, 0, 0, 1, len(NOTES))
-        for i, note in enumerate(NOTES):
+        typed.addWidget(exact)
+        layout.addLayout(typed)
+
+        notes = QHBoxLayout()
+        for note in NOTES:
             button = self._button(format_money(note), f"note_{note // 100}")
-            button.setMinimumHeight(56)
+            button.setMinimumHeight(44)  # touch-sized, and all fits in 600 pixels
             button.clicked.connect(lambda _c=False, n=note: self.add("cash", n))
-            cash.addWidget(button, 1, i)
-        layout.addLayout(cash)
+            notes.addWidget(button)
+        layout.addLayout(notes)
 
         others = QHBoxLayout()
+        # A tooltip, not a line of text: the whole dialog fits a 1024x600 netbook.
+        split = _("Card and other methods take what is left to pay; type an amount first to split.")
         for name, method in OTHER_METHODS.items():
             button = self._button(with_key(method.label, PAYMENT, name), f"pay_{method.value}")
-            button.setMinimumHeight(52)
+            button.setMinimumHeight(44)  # touch-sized, and all fits in 600 pixels
+            button.setToolTip(split)
             button.clicked.connect(lambda _c=False, m=method: self.add_rest(m))
             others.addWidget(button)
         layout.addLayout(others)
-        hint = set_role(
-            QLabel(
-                _("Card and other methods take what is left to pay; type an amount first to split.")
-            ),
-            "muted",
-        )
-        hint.setWordWrap(True)
-        layout.addWidget(hint)
 
         paid = QHBoxLayout()
         self.payments = QListWidget()
         self.payments.setObjectName("paymentsList")
-        self.payments.setMaximumHeight(90)
+        self.payments.setMaximumHeight(56)
         self.payments.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # typed digits stay money
         paid.addWidget(self.payments, 1)
         remove = self._button(with_key(_("Remove payment"), PAYMENT, "remove"), "removePayment")
@@ -136,7 +130,7 @@ class PaymentDialog(QDialog):
         self.confirm = set_role(
             self._button(with_key(_("Confirm"), PAYMENT, "confirm"), "confirmPayment"), "primary"
         )
-        self.confirm.setMinimumHeight(64)
+        self.confirm.setMinimumHeight(56)
         self.confirm.clicked.connect(self.confirm_payment)
         buttons.addWidget(self.confirm, 2)
         layout.addLayout(buttons)
@@ -186,6 +180,8 @@ class PaymentDialog(QDialog):
         if plain and text and text.isprintable() and text != " ":
             # Typed (or scanned) while a button had the focus: it is for the cash field.
             self.tendered.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.tendered.deselect()  # add to what was typed, never replace it
+            self.tendered.end(False)
             self.tendered.insert(text)
             return
         super().keyPressEvent(event)

@@ -8,8 +8,6 @@ you type; the arrow keys choose one of them and Enter adds it.  Every action has
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,55 +28,26 @@ from PySide6.QtWidgets import (
 from coopos.db.models import Product
 from coopos.domain import keyboard
 from coopos.domain.catalog import pick_name
-from coopos.domain.errors import ApprovalRequired, CooposError
+from coopos.domain.errors import CooposError
 from coopos.i18n import _, current_language
 from coopos.i18n.formats import format_money
 from coopos.printing.receipts import is_receipt_qr
 from coopos.services import catalog, lookups, products
-from coopos.services.checkout import Checkout, CheckoutState, SaleResult
+from coopos.services.checkout import SaleResult
 from ui import shortcuts
 from ui.errors import crash_message, guarded
 from ui.models import CartModel
-from ui.screens.sell_grid import GRID_LIMIT, ProductGrid
+from ui.screens.sell_grid import GRID_LIMIT, ProductGrid, ScanField
+from ui.screens.sell_lines import CartLines
 from ui.session import AppSession
-from ui.shortcuts import SELL, with_key
+from ui.shortcuts import SELL
 from ui.theme import set_role
-from ui.widgets.approval import approve
 from ui.widgets.forms import select_row
-from ui.widgets.keypad import KeyField, ask_value
-from ui.widgets.quantity_check import confirm_quantity
+from ui.widgets.keypad import ask_value
 from ui.widgets.shortcut_help import show_help
 
 
-class ScanField(KeyField):
-    """The scan field always has the focus, so it leaves the screen's keys to the screen
-    (Ctrl+Z, Delete with nothing typed...) and turns the arrows and +/- into moves."""
-
-    moved = Signal(int)  # Up / Down
-    stepped = Signal(int)  # + / the keypad's -, with nothing typed
-
-    def __init__(self, parent=None):
-        super().__init__(always=("Ctrl+Z", "Ctrl+Delete"), when_empty=("Delete",), parent=parent)
-
-    def keyPressEvent(self, event) -> None:
-        key = event.key()
-        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
-            self.moved.emit(-1 if key == Qt.Key.Key_Up else 1)
-            return
-        if not self.text():
-            keypad = bool(event.modifiers() & Qt.KeyboardModifier.KeypadModifier)
-            # A scanner never starts with "+"; a "-" is the 6 of an AZERTY digit row, so
-            # only the keypad's minus removes one.
-            if key == Qt.Key.Key_Plus:
-                self.stepped.emit(1)
-                return
-            if key == Qt.Key.Key_Minus and keypad:
-                self.stepped.emit(-1)
-                return
-        super().keyPressEvent(event)
-
-
-class SellScreen(QWidget):
+class SellScreen(CartLines, QWidget):
     pay_requested = Signal()
     returns_requested = Signal()
     return_receipt_requested = Signal(str)  # a receipt's QR was scanned
@@ -177,13 +146,14 @@ class SellScreen(QWidget):
         for key, label, slot in [
             ("minus", "−", lambda: self.step(-1)),
             ("plus", "+", lambda: self.step(1)),
-            ("qty", with_key(_("Qty / weight"), SELL, "qty"), self.ask_quantity),
-            ("discount", with_key(_("Discount"), SELL, "discount"), self.ask_discount),
-            ("price", with_key(_("Price"), SELL, "price"), self.ask_price),
+            ("qty", _("Qty / weight"), self.ask_quantity),
+            ("discount", _("Discount"), self.ask_discount),
+            ("price", _("Price"), self.ask_price),
             ("remove", _("Remove"), self.remove_line),
         ]:
             button = QPushButton(label)
             button.setObjectName(f"{key}Button")
+            button.setToolTip(shortcuts.shown(SELL, key))  # F1 lists them all; labels stay short
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(slot)
             line_actions.addWidget(button)
@@ -216,6 +186,7 @@ class SellScreen(QWidget):
         ]:
             button = QPushButton(label)
             button.setObjectName(f"{key}Button")
+            button.setToolTip(shortcuts.shown(SELL, key))
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(slot)
             sale_actions.addWidget(button)
@@ -426,14 +397,6 @@ class SellScreen(QWidget):
             self.say(crash_message(exc), error=True)
         self.focus_scan()
 
-    def _cart(self) -> Checkout:
-        """The sale in progress, ready for changes: a sale restored during its payment
-        goes back to the cart (its payments were not taken yet)."""
-        checkout = self.session.checkout
-        if checkout.state is CheckoutState.PAYMENT:
-            checkout.back_to_cart()
-        return checkout
-
     def _add(self, product_id: int) -> None:
         checkout = self._cart()
         with self.session.ctx.read() as s:
@@ -455,15 +418,6 @@ class SellScreen(QWidget):
         self.select_line(line.line_id)
         if self.grid.showing_hits and not self.scan.text():  # back from search results
             self.grid.show_products(self._filtered_products())
-
-    def _checked(
-        self, product_id: int, qty: Decimal | None, name: str, unit: str, line_id=None
-    ) -> Decimal | None:
-        """A typed quantity, or what the seller makes of it when it looks wrong."""
-        if qty is None:
-            return None
-        doubt = self.session.checkout.quantity_doubt(product_id, qty, line_id)
-        return qty if doubt is None else confirm_quantity(self, doubt, name, unit)
 
     # -- cart --------------------------------------------------------------------------------
     def refresh_cart(self) -> None:
@@ -489,114 +443,6 @@ class SellScreen(QWidget):
         self.buttons["reprint"].setEnabled(self.session.last_receipt is not None)
         if not (selected and self.select_line(selected)) and has_lines:
             select_row(self.cart, len(checkout.lines) - 1)  # the removed line's neighbour
-
-    def select_line(self, line_id: str) -> bool:
-        for row in range(self.cart_model.rowCount()):
-            if self.cart_model.line_id(row) == line_id:
-                select_row(self.cart, row)
-                self.cart.scrollTo(self.cart_model.index(row, 0))
-                return True
-        return False
-
-    def selected_line_id(self) -> str | None:
-        rows = self.cart.selectionModel().selectedRows() if self.cart.selectionModel() else []
-        if rows:
-            return self.cart_model.line_id(rows[0].row())
-        return None
-
-    def _line(self):
-        line_id = self.selected_line_id()
-        if line_id is None:
-            raise CooposError(_("Pick a line in the cart first."))
-        return self._cart().line(line_id)
-
-    @guarded()
-    def step(self, delta: int) -> None:
-        line = self._line()
-        if line.sold_by_weight:
-            self.ask_quantity()
-            return
-        self.session.checkout.increment(line.line_id, delta)
-        self.focus_scan()
-
-    @guarded()
-    def ask_quantity(self) -> None:
-        line = self._line()
-        prompt = (
-            _("{name}: quantity", name=line.name)
-            if not line.sold_by_weight
-            else _("{name}: weight or volume in {unit}", name=line.name, unit=line.unit)
-        )
-        qty = ask_value(self, _("Quantity"), prompt, "quantity", str(line.quantity.normalize()))
-        qty = self._checked(line.product_id, qty, line.name, line.unit, line.line_id)
-        if qty is not None:
-            self.session.checkout.set_quantity(line.line_id, qty)
-        self.focus_scan()
-
-    @guarded()
-    def ask_discount(self) -> None:
-        line = self._line()
-        amount = ask_value(
-            self,
-            _("Discount"),
-            _(
-                "Discount on {name}, in MAD (the line is {amount})",
-                name=line.name,
-                amount=format_money(line.gross),
-            ),
-        )
-        if amount is None:
-            return
-        checkout = self.session.checkout
-        try:
-            checkout.set_line_discount(line.line_id, amount)
-        except ApprovalRequired as needed:
-            approver = approve(
-                self.session.ctx,
-                self,
-                needed.action,
-                _("A discount this large needs a manager."),
-                self.session,
-            )
-            if approver is None:
-                return
-            checkout.set_line_discount(line.line_id, amount, approver)
-        self.focus_scan()
-
-    @guarded()
-    def ask_price(self) -> None:
-        line = self._line()
-        approver = approve(
-            self.session.ctx,
-            self,
-            "price_override",
-            _("Changing a price needs a manager."),
-            self.session,
-        )
-        if approver is None:
-            return
-        price = ask_value(
-            self,
-            _("Price"),
-            _("New unit price of {name}", name=line.name),
-            initial=f"{Decimal(line.price) / 100:.2f}",
-        )
-        if price is not None:
-            self.session.checkout.override_price(line.line_id, price, approver)
-        self.focus_scan()
-
-    @guarded()
-    def remove_line(self) -> None:
-        line = self._line()
-        self.session.checkout.remove_line(line.line_id, reason="removed at the till")
-        self.focus_scan()
-
-    @guarded()
-    def undo_last(self) -> None:
-        removed = self._cart().undo_last_line()
-        if removed:
-            self.say(_("Removed {name}.", name=removed.name))
-        self.focus_scan()
 
     @guarded()
     def void_sale(self) -> None:

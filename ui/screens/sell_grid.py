@@ -1,5 +1,6 @@
-"""The sell screen's product grid: touch-sized tiles, reused rather than rebuilt per
-keystroke, and a highlight that the arrow keys move through the matching products."""
+"""The sell screen's scan field and product grid: touch-sized tiles, reused rather than
+rebuilt per keystroke, and a highlight that the arrow keys move through the matching
+products."""
 
 from __future__ import annotations
 
@@ -19,9 +20,38 @@ from coopos.domain.catalog import pick_name
 from coopos.i18n import _, current_language
 from coopos.i18n.formats import format_money
 from ui.theme import set_role
+from ui.widgets.keypad import KeyField
 
 GRID_COLUMNS = 3
 GRID_LIMIT = 48
+
+
+class ScanField(KeyField):
+    """The scan field always has the focus, so it leaves the screen's keys to the screen
+    (Ctrl+Z, Delete with nothing typed...) and turns the arrows and +/- into moves."""
+
+    moved = Signal(int)  # Up / Down
+    stepped = Signal(int)  # + / the keypad's -, with nothing typed
+
+    def __init__(self, parent=None):
+        super().__init__(always=("Ctrl+Z", "Ctrl+Delete"), when_empty=("Delete",), parent=parent)
+
+    def keyPressEvent(self, event) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self.moved.emit(-1 if key == Qt.Key.Key_Up else 1)
+            return
+        if not self.text():
+            keypad = bool(event.modifiers() & Qt.KeyboardModifier.KeypadModifier)
+            # A scanner never starts with "+"; a "-" is the 6 of an AZERTY digit row, so
+            # only the keypad's minus removes one.
+            if key == Qt.Key.Key_Plus:
+                self.stepped.emit(1)
+                return
+            if key == Qt.Key.Key_Minus and keypad:
+                self.stepped.emit(-1)
+                return
+        super().keyPressEvent(event)
 
 
 class ProductTile(QToolButton):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox
 
 from coopos.domain.quantity import QuantityDoubt
@@ -17,7 +19,8 @@ def confirm_quantity(parent, doubt: QuantityDoubt, name: str, unit: str) -> Deci
     """The quantity to use: the one typed, the likely one, or None (the seller cancels)."""
 
     def amount(qty: Decimal) -> str:
-        return f"{format_qty(qty)} {unit}"
+        # Isolated, so that "6,500 kg" keeps its order inside an Arabic sentence.
+        return f"\u2068{format_qty(qty)} {unit}\u2069"
 
     reasons = []
     if doubt.on_hand is not None:
@@ -35,6 +38,9 @@ def confirm_quantity(parent, doubt: QuantityDoubt, name: str, unit: str) -> Deci
     box = QMessageBox(parent)
     box.setObjectName("quantityCheck")
     box.setIcon(QMessageBox.Icon.Question)
+    box.setStyleSheet(  # sentences, not a narrow column
+        "QLabel#qt_msgbox_label, QLabel#qt_msgbox_informativelabel { min-width: 380px; }"
+    )
     box.setWindowTitle(_("Check the quantity"))
     keep = box.addButton(
         _("Sell {quantity}", quantity=amount(doubt.quantity)), QMessageBox.ButtonRole.YesRole
@@ -50,7 +56,10 @@ def confirm_quantity(parent, doubt: QuantityDoubt, name: str, unit: str) -> Deci
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(likely or cancel)
     box.setEscapeButton(cancel)
-    box.setText(" ".join([*reasons, question]))
+    # One sentence a line, each in the screen's direction (a line may start with "250 kg").
+    mark = "\u200f" if QGuiApplication.layoutDirection() == Qt.LayoutDirection.RightToLeft else ""
+    box.setText(mark + question)
+    box.setInformativeText("\n".join(mark + reason for reason in reasons))
     box.exec()
     clicked = box.clickedButton()
     if clicked is keep:
