@@ -579,11 +579,17 @@ def payment_rows(total: Cents, payments: list[Payment]) -> list[dict[str, Any]]:
 
 
 def load_sale(session, receipt_no: str) -> Sale:
-    sale = session.execute(
-        select(Sale)
-        .where(Sale.receipt_no == receipt_no.strip().upper())
-        .options(selectinload(Sale.lines), selectinload(Sale.payments), selectinload(Sale.vat))
-    ).scalar()
+    """A sale by its receipt number, typed or scanned (read as ``keyboard.readings``)."""
+    wanted = [r.upper() for r in keyboard.readings(receipt_no)]
+    found = {
+        sale.receipt_no: sale
+        for sale in session.execute(
+            select(Sale)
+            .where(Sale.receipt_no.in_(wanted))
+            .options(selectinload(Sale.lines), selectinload(Sale.payments), selectinload(Sale.vat))
+        ).scalars()
+    }
+    sale = next((found[r] for r in wanted if r in found), None)
     if sale is None:
         raise NotFoundError(_("No receipt numbered “{receipt}”.", receipt=receipt_no))
     return sale

@@ -281,5 +281,10 @@ def test_codes_pins_and_amounts_typed_on_azerty_or_in_arabic_digits(cli):
     )
     assert code == 0, err
     assert "Total 220.00 MAD, paid 300.00, change 80.00." in out
+    receipt = "Tà&)ààààà&"  # T01-000001 from a scanner set for a US keyboard, on AZERTY
+    code, out, err = cli("refund", receipt, "--item", "ARG-OIL-250:&", "--pin", "''''")
+    assert code == 1 and "PIN" in err  # 4444 is nobody's
+    code, out, err = cli("refund", receipt, "--item", "ARG-OIL-250:&", "--pin", "éééé")
+    assert code == 0 and out.startswith("T01-000002"), err
     code, _out, err = cli("sale", "--item=-&&&ççççççççè", "--pay", "cash:exact")
     assert code == 1 and "keyboard layout" in err

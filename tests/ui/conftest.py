@@ -71,5 +71,5 @@ def label_text(parent, name: str) -> str:
     return find(parent, QLabel, name).text()
 
 
-# The seller-helper fixtures (a seller in front of the app, an open shift, a language).
-from tests.ui.selling import language, seller, shift_open  # noqa: E402, F401
+# The seller-helper fixtures (a seller in front of the app, the app in a language).
+from tests.ui.selling import language, seller  # noqa: E402, F401

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 from sqlalchemy import select
 
 from coopos.db.models import Sale, SalePayment
-from coopos.services import shifts
 from tests.ui.seller import Seller, front_window
 
 LANGUAGES = ("fr", "ar", "zgh")
@@ -23,12 +22,6 @@ def seller(window, qtbot) -> Seller:
     """A seller in front of the app (the window has the keyboard)."""
     activate(window, qtbot)
     return Seller(qtbot)
-
-
-@pytest.fixture
-def shift_open(demo, users):
-    """A shift open with a 500.00 MAD float."""
-    return shifts.open_shift(demo, users["Fatima"].id, 50000)
 
 
 @pytest.fixture
@@ -68,14 +61,6 @@ def text_of(parent: QWidget, name: str) -> str:
 
 def cash_field() -> QLineEdit:
     return child(in_front("paymentDialog"), QLineEdit, "cashTendered")
-
-
-def visible_dialogs() -> list[str]:
-    return [
-        w.objectName()
-        for w in QApplication.topLevelWidgets()
-        if isinstance(w, QDialog) and w.isVisible()
-    ]
 
 
 def sales(ctx) -> list[Sale]:

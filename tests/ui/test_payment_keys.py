@@ -22,7 +22,7 @@ def start(seller, *codes: str) -> None:
     seller.do("1111", ENTER, *(step for code in codes for step in scan(code)))
 
 
-def test_the_dialog_opens_in_the_cash_field_and_no_button_is_a_default(seller, shift_open):
+def test_the_dialog_opens_in_the_cash_field_and_no_button_is_a_default(seller, open_shift):
     start(seller, ARGAN_100)
     seen = {}
 
@@ -40,7 +40,7 @@ def test_the_dialog_opens_in_the_cash_field_and_no_button_is_a_default(seller, s
     assert seen == {"focus": "cashTendered", "defaults": []}
 
 
-def test_600_then_enter_pays_600_and_enter_again_confirms(seller, shift_open, app_session):
+def test_600_then_enter_pays_600_and_enter_again_confirms(seller, open_shift, app_session):
     start(seller, ARGAN_100)
     seen = {}
 
@@ -65,7 +65,7 @@ def test_600_then_enter_pays_600_and_enter_again_confirms(seller, shift_open, ap
     assert payments(app_session.ctx) == [("cash", 6000, 60000)]
 
 
-def test_a_touch_in_the_cash_field_then_600_enter_adds_600_only(seller, shift_open, app_session):
+def test_a_touch_in_the_cash_field_then_600_enter_adds_600_only(seller, open_shift, app_session):
     start(seller, ARGAN_100)
     seller.do(
         F12,
@@ -81,7 +81,7 @@ def test_a_touch_in_the_cash_field_then_600_enter_adds_600_only(seller, shift_op
     assert sales(app_session.ctx)[0].change_cents == 54000
 
 
-def test_the_change_shows_while_typing_before_enter(seller, shift_open, app_session):
+def test_the_change_shows_while_typing_before_enter(seller, open_shift, app_session):
     start(seller, ARGAN_100)
     seen = []
 
@@ -113,7 +113,7 @@ def test_the_change_shows_while_typing_before_enter(seller, shift_open, app_sess
     assert app_session.checkout.payments == []  # a preview, nothing was added
 
 
-def test_a_scan_in_the_payment_dialog_is_refused_never_money(seller, shift_open, app_session):
+def test_a_scan_in_the_payment_dialog_is_refused_never_money(seller, open_shift, app_session):
     start(seller, ARGAN_100)
     seen = []
 
@@ -147,7 +147,7 @@ def test_a_scan_in_the_payment_dialog_is_refused_never_money(seller, shift_open,
     assert payments(app_session.ctx) == [("cash", 6000, 6000)]
 
 
-def test_digits_typed_while_a_button_has_the_focus_go_to_the_cash(seller, shift_open, app_session):
+def test_digits_typed_while_a_button_has_the_focus_go_to_the_cash(seller, open_shift, app_session):
     start(seller, ARGAN_100)
     seen = {}
 
@@ -171,13 +171,13 @@ def test_digits_typed_while_a_button_has_the_focus_go_to_the_cash(seller, shift_
     assert payments(app_session.ctx) == [("cash", 6000, 60000)]
 
 
-def test_f12_confirms_with_the_amount_typed(seller, shift_open, app_session):
+def test_f12_confirms_with_the_amount_typed(seller, open_shift, app_session):
     start(seller, ARGAN_100, ARGAN_100)
     seller.do(F12, expect("paymentDialog"), "200", F12, expect("afterSaleDialog"), ENTER)
     assert payments(app_session.ctx) == [("cash", 12000, 20000)]
 
 
-def test_exact_cash_has_a_key_and_card_takes_the_rest(seller, shift_open, app_session):
+def test_exact_cash_has_a_key_and_card_takes_the_rest(seller, open_shift, app_session):
     start(seller, ARGAN_100, ARGAN_100)
     seller.do(
         F12,
@@ -203,7 +203,7 @@ def test_exact_cash_has_a_key_and_card_takes_the_rest(seller, shift_open, app_se
 
 
 def test_escape_goes_back_to_the_cart_and_delete_removes_a_payment(
-    seller, shift_open, app_session, window
+    seller, open_shift, app_session, window
 ):
     start(seller, ARGAN_100)
     seen = {}

@@ -16,20 +16,20 @@ ARGAN_250 = "6111042001024"  # 120.00 MAD
 
 @pytest.mark.parametrize("layout", ["us", "azerty", "belgian", "arabic", "persian"])
 def test_a_scan_from_any_layout_puts_the_product_in_the_cart(
-    seller, shift_open, app_session, layout
+    seller, open_shift, app_session, layout
 ):
     seller.do("1111", ENTER, *scan(ARGAN_100, layout), *scan("ARG-OIL-250", layout))
     assert [ln.sku for ln in app_session.checkout.lines] == ["ARG-OIL-100", "ARG-OIL-250"]
 
 
 @pytest.mark.parametrize("layout", ["azerty", "belgian", "arabic"])
-def test_a_pin_typed_on_azerty_or_in_arabic_digits_logs_in(seller, shift_open, app_session, layout):
+def test_a_pin_typed_on_azerty_or_in_arabic_digits_logs_in(seller, open_shift, app_session, layout):
     seller.do(*scan("1111", layout))
     assert app_session.user is not None and app_session.user.name == "Fatima"
 
 
 def test_an_unknown_scan_through_the_wrong_layout_says_how_to_fix_the_scanner(
-    seller, shift_open, app_session, window
+    seller, open_shift, app_session, window
 ):
     seller.do("1111", ENTER, *scan("6119999999999", "azerty"))
     message = window.findChild(QLabel, "sellMessage")
@@ -42,7 +42,7 @@ def test_an_unknown_scan_through_the_wrong_layout_says_how_to_fix_the_scanner(
 
 @pytest.mark.parametrize("language", ["fr", "ar"], indirect=True)
 def test_a_discount_above_the_limit_asks_a_manager_in_any_language(
-    language, seller, shift_open, app_session
+    language, seller, open_shift, app_session
 ):
     """The sell screen used to look for the English word "manager" in the translated
     message: in French or Arabic the approval was never asked."""
@@ -73,7 +73,7 @@ def test_a_discount_above_the_limit_asks_a_manager_in_any_language(
     assert app_session.checkout.totals.total == 5000
 
 
-def test_a_manager_pin_typed_on_azerty_approves(seller, shift_open, app_session):
+def test_a_manager_pin_typed_on_azerty_approves(seller, open_shift, app_session):
     seller.do(
         "1111",
         ENTER,
@@ -123,3 +123,25 @@ def test_a_cash_sale_typed_as_a_keyboard_would(language, layout, qtbot, window, 
     assert payments(app_session.ctx) == [("cash", 18000, 60000)]
     assert "420" in seen["change"] or "٤٢٠" in seen["change"]
     assert window.findChild(QLabel, "lastChange").isVisible()  # until the next scan
+
+
+def test_a_pin_confirmed_in_arabic_digits_or_on_azerty_is_the_same_pin(qapp, qtbot, tmp_path):
+    """The first start compared the PIN (read as digits) with its confirmation as typed."""
+    from coopos.services.context import Context
+    from tests.ui.conftest import click
+    from ui.main_window import MainWindow
+    from ui.session import AppSession
+
+    ctx = Context.open(tmp_path / "new.db")
+    session = AppSession(ctx)
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    window.show()
+    page = window.first_run
+    page.fields["shop.name"].setText("Coopérative Tamount")
+    page.pin.setText("4826")
+    page.pin2.setText("'_é-")  # the same PIN, on the AZERTY digit row without Shift
+    click(page, "createShop", qtbot)
+    assert window.pages.currentWidget() is window.login, page.error.text()
+    session.bridge.close()
+    ctx.close()

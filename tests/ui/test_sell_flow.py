@@ -10,7 +10,7 @@ from coopos.db.models import Sale, SalePayment
 from coopos.services import shifts
 from tests.ui.conftest import active_dialog, click, find, label_text
 from tests.ui.seller import DOWN, ENTER, ESCAPE, F12, Seller, expect, press, scan
-from tests.ui.selling import activate, in_front
+from tests.ui.selling import activate, front, in_front
 
 
 def open_shift(demo, users):
@@ -19,15 +19,7 @@ def open_shift(demo, users):
 
 def touch(seller, name: str):
     """A step: a finger on the button of the window in front."""
-    return lambda: seller.touch(find(in_front_window(), QPushButton, name))
-
-
-def in_front_window():
-    from tests.ui.seller import front_window
-
-    window = front_window()
-    assert window is not None, "no window in front"
-    return window
+    return lambda: seller.touch(find(front(), QPushButton, name))
 
 
 def pay_exact_cash(seller, receipt: str = "receiptSkip") -> None:

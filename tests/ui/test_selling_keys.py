@@ -44,7 +44,7 @@ def quantities(session) -> list[Decimal]:
 # -- keyboard-only selling ------------------------------------------------------------------
 
 
-def test_arrows_choose_among_the_matches_and_enter_adds_it(seller, shift_open, app_session, window):
+def test_arrows_choose_among_the_matches_and_enter_adds_it(seller, open_shift, app_session, window):
     seen = {}
 
     def look():
@@ -62,21 +62,21 @@ def test_arrows_choose_among_the_matches_and_enter_adds_it(seller, shift_open, a
 
 
 def test_enter_on_several_matches_without_a_choice_says_how_to_choose(
-    seller, shift_open, app_session, window
+    seller, open_shift, app_session, window
 ):
     seller.do("1111", ENTER, "thyme", ENTER)
     assert app_session.checkout.lines == []
     assert "↑ ↓" in window.findChild(QLabel, "sellMessage").text()
 
 
-def test_arrows_plus_and_minus_act_on_the_cart_with_nothing_typed(seller, shift_open, app_session):
+def test_arrows_plus_and_minus_act_on_the_cart_with_nothing_typed(seller, open_shift, app_session):
     seller.do("1111", ENTER, *scan(ARGAN_100), *scan("SAF-1G"), UP, "+", "+")
     assert quantities(app_session) == [3, 1]
     seller.do(DOWN, press("Num+-"), UP, press("Num+-"))
     assert skus(app_session) == ["ARG-OIL-100"] and quantities(app_session) == [2]
 
 
-def test_tab_goes_from_the_scan_field_to_the_cart_and_the_filter(seller, shift_open, window):
+def test_tab_goes_from_the_scan_field_to_the_cart_and_the_filter(seller, open_shift, window):
     order = []
 
     def note():
@@ -86,7 +86,7 @@ def test_tab_goes_from_the_scan_field_to_the_cart_and_the_filter(seller, shift_o
     assert order == ["scanInput", "cartTable", "coopFilter", "scanInput"]
 
 
-def test_category_keys_and_f1_help_in_every_language(seller, shift_open, window):
+def test_category_keys_and_f1_help_in_every_language(seller, open_shift, window):
     seen = {}
 
     def look_help():
@@ -102,7 +102,7 @@ def test_category_keys_and_f1_help_in_every_language(seller, shift_open, window)
     assert {"F12", "F9", "F1", "Ctrl+Z"} <= seen["keys"]
 
 
-def test_every_bound_key_has_a_shortcut_and_is_in_the_docs(seller, shift_open, window):
+def test_every_bound_key_has_a_shortcut_and_is_in_the_docs(seller, open_shift, window):
     docs = DOCS.read_text(encoding="utf-8")
     seen = {}
 
@@ -126,7 +126,7 @@ def test_every_bound_key_has_a_shortcut_and_is_in_the_docs(seller, shift_open, w
 # -- quantities that make no sense ----------------------------------------------------------------
 
 
-def test_250_in_a_kg_field_is_offered_as_0_250_kg(seller, shift_open, app_session):
+def test_250_in_a_kg_field_is_offered_as_0_250_kg(seller, open_shift, app_session):
     seen = {}
 
     def question():
@@ -150,7 +150,7 @@ def test_250_in_a_kg_field_is_offered_as_0_250_kg(seller, shift_open, app_sessio
     assert "Only 6.500 kg of Amlou, bulk is in stock here." in seen["text"]
 
 
-def test_more_than_the_stock_is_confirmed_first(seller, shift_open, app_session):
+def test_more_than_the_stock_is_confirmed_first(seller, open_shift, app_session):
     seller.do(
         "1111",
         ENTER,
@@ -196,7 +196,7 @@ def restart(app_session, demo, qtbot):
 
 
 def test_a_sale_saved_during_its_payment_comes_back_editable(
-    seller, shift_open, app_session, demo, qtbot
+    seller, open_shift, app_session, demo, qtbot
 ):
     seller.do("1111", ENTER, *scan(ARGAN_100))
     app_session.checkout.start_payment()  # the payment dialog was open when it stopped
@@ -213,7 +213,7 @@ def test_a_sale_saved_during_its_payment_comes_back_editable(
 
 
 def test_a_card_payment_taken_before_the_crash_is_kept(
-    seller, shift_open, app_session, demo, qtbot
+    seller, open_shift, app_session, demo, qtbot
 ):
     seller.do("1111", ENTER, *scan(ARGAN_100))
     app_session.checkout.start_payment()
@@ -234,7 +234,7 @@ def test_a_card_payment_taken_before_the_crash_is_kept(
 
 
 def test_without_a_printer_enter_means_no_receipt_and_the_change_stays(
-    seller, shift_open, app_session, window
+    seller, open_shift, app_session, window
 ):
     seller.do(
         "1111",
@@ -258,7 +258,7 @@ def test_without_a_printer_enter_means_no_receipt_and_the_change_stays(
     assert not change.isVisible()
 
 
-def test_with_a_printer_enter_prints(seller, shift_open, app_session, window, tmp_path, qtbot):
+def test_with_a_printer_enter_prints(seller, open_shift, app_session, window, tmp_path, qtbot):
     from coopos.services import settings
 
     job = tmp_path / "receipts.bin"
@@ -271,14 +271,14 @@ def test_with_a_printer_enter_prints(seller, shift_open, app_session, window, tm
     assert b"\x1dv0" in job.read_bytes() and sale.receipt_no == "T01-000001"
 
 
-def test_a_scan_during_the_receipt_question_starts_the_next_sale(seller, shift_open, app_session):
+def test_a_scan_during_the_receipt_question_starts_the_next_sale(seller, open_shift, app_session):
     seller.do(*PAY_EXACT, *scan("SAF-1G"))
     assert len(sales(app_session.ctx)) == 1
     assert skus(app_session) == ["SAF-1G"]
 
 
 @pytest.mark.parametrize("language", ["fr", "ar", "zgh"], indirect=True)
-def test_the_after_sale_question_says_what_enter_does(language, seller, shift_open):
+def test_the_after_sale_question_says_what_enter_does(language, seller, open_shift):
     seen = {}
 
     def look():

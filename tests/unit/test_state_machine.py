@@ -641,3 +641,22 @@ def test_completed_sale_is_stored_whole(demo, seller, open_shift):
             {"id": result.sale_id},
         ).all()
         assert sorted(tuple(m) for m in moves) == [(-1250, "sale"), (-1000, "sale")]
+
+
+# -- quantities that make no sense ------------------------------------------------------------
+
+
+def test_quantity_doubts_read_the_stock_here_and_the_settings(demo, seller, open_shift):
+    from coopos.services import settings
+
+    checkout = Checkout(demo, seller)
+    line = checkout.scan(ARGAN_100)  # 40 in stock at the shop, 1 already in the cart
+    pid = line.product_id
+    assert checkout.quantity_doubt(pid, Decimal(39)) is None  # 40 in all
+    assert checkout.quantity_doubt(pid, Decimal(40)).on_hand == 40  # 41 in all
+    assert checkout.quantity_doubt(pid, Decimal(40), line.line_id) is None  # the line's new qty
+    settings.update(demo, {"quantity.max_pieces": 10})
+    doubt = checkout.quantity_doubt(pid, Decimal(12), line.line_id)
+    assert (doubt.on_hand, doubt.limit) == (None, 10)
+    with pytest.raises(ValidationError):
+        settings.update(demo, {"quantity.max_kg": -1})

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from coopos.domain.errors import CooposError, ValidationError
-from coopos.domain.security import check_pin_format
+from coopos.domain.security import check_pin_format, normalise_pin
 from coopos.i18n import _, set_language
 from coopos.services import setup
 from coopos.services.context import Context
@@ -98,7 +98,7 @@ class FirstRunScreen(QWidget):
             if not self.fields["shop.name"].text().strip():
                 raise ValidationError(_("The shop needs a name (it is printed on receipts)."))
             pin = check_pin_format(self.pin.text())
-            if pin != self.pin2.text().strip():
+            if pin != normalise_pin(self.pin2.text()):  # the same PIN, however typed
                 raise ValidationError(_("The two PINs differ."))
             setup.init_database(
                 self.ctx,

@@ -217,9 +217,15 @@ class PaymentDialog(QDialog):
         self._run(self.checkout.pay_exact, PaymentMethod.CASH)
 
     def _looks_scanned(self, text: str) -> bool:
-        """A scanner's burst: a known product code, or more digits than any cash amount."""
+        """A scanner's burst: more digits than any cash amount, or (not being an amount)
+        a product's code.  A short number is money, even if some label bears it."""
         if keyboard.whole_digits(text) > MAX_CASH_DIGITS:
             return True
+        try:
+            keyboard.parse_typed(text, parse_amount)
+            return False
+        except CooposError:
+            pass
         with self.session.ctx.read() as s:
             return lookups.product_by_code(s, text) is not None
 

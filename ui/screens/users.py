@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from coopos.db.models import User
 from coopos.domain.catalog import Role
 from coopos.domain.errors import CooposError, ValidationError
-from coopos.domain.security import check_pin_format
+from coopos.domain.security import check_pin_format, normalise_pin
 from coopos.i18n import N_, _
 from coopos.services import users
 from coopos.services.reports import Column, Table
@@ -124,7 +124,7 @@ class PinDialog(QDialog):
         if self.name is not None and not self.name.text().strip():
             raise ValidationError(_("A user needs a name."))
         pin = check_pin_format(self.pin.text())
-        if self.pin2.text().strip() != self.pin.text().strip():
+        if normalise_pin(self.pin2.text()) != pin:  # the same PIN, however typed
             self.pin2.clear()
             self.pin2.setFocus()
             raise ValidationError(_("The two PINs are different: type the PIN again."))
