@@ -17,6 +17,33 @@ def activate(window: QWidget, qtbot) -> None:
     qtbot.waitUntil(window.isActiveWindow)
 
 
+def open_window(session, qtbot, active: bool = True):
+    """The app's window on ``session``, shown (and in front, with the keyboard)."""
+    from ui.main_window import MainWindow
+
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    window.show()
+    if active:
+        activate(window, qtbot)
+    return window
+
+
+def first_start(qtbot, path):
+    """A new database: the app opens on its first-start screen.  Returns the window."""
+    from coopos.services.context import Context
+    from ui.session import AppSession
+
+    window = open_window(AppSession(Context.open(path)), qtbot, active=False)
+    assert window.pages.currentWidget() is window.first_run
+    return window
+
+
+def close(window) -> None:
+    window.session.bridge.close()
+    window.session.ctx.close()
+
+
 @pytest.fixture
 def seller(window, qtbot) -> Seller:
     """A seller in front of the app (the window has the keyboard)."""

@@ -127,21 +127,14 @@ def test_a_cash_sale_typed_as_a_keyboard_would(language, layout, qtbot, window, 
 
 def test_a_pin_confirmed_in_arabic_digits_or_on_azerty_is_the_same_pin(qapp, qtbot, tmp_path):
     """The first start compared the PIN (read as digits) with its confirmation as typed."""
-    from coopos.services.context import Context
     from tests.ui.conftest import click
-    from ui.main_window import MainWindow
-    from ui.session import AppSession
+    from tests.ui.selling import close, first_start
 
-    ctx = Context.open(tmp_path / "new.db")
-    session = AppSession(ctx)
-    window = MainWindow(session)
-    qtbot.addWidget(window)
-    window.show()
+    window = first_start(qtbot, tmp_path / "new.db")
     page = window.first_run
     page.fields["shop.name"].setText("Coopérative Tamount")
     page.pin.setText("4826")
     page.pin2.setText("'_é-")  # the same PIN, on the AZERTY digit row without Shift
     click(page, "createShop", qtbot)
     assert window.pages.currentWidget() is window.login, page.error.text()
-    session.bridge.close()
-    ctx.close()
+    close(window)

@@ -10,7 +10,7 @@ from coopos.db.models import Sale, SalePayment
 from coopos.services import shifts
 from tests.ui.conftest import active_dialog, click, find, label_text
 from tests.ui.seller import DOWN, ENTER, ESCAPE, F12, Seller, expect, press, scan
-from tests.ui.selling import activate, front, in_front
+from tests.ui.selling import activate, first_start, front, in_front, open_window
 
 
 def open_shift(demo, users):
@@ -207,38 +207,26 @@ def test_closing_a_shift_with_a_count_that_differs(window, seller, qtbot, demo, 
 
 
 def test_the_cart_survives_a_restart(app_session, qtbot, demo, users):
-    from ui.main_window import MainWindow
     from ui.session import AppSession
 
     open_shift(demo, users)
-    first = MainWindow(app_session)
-    qtbot.addWidget(first)
-    first.show()
-    activate(first, qtbot)
+    first = open_window(app_session, qtbot)
     Seller(qtbot).do("1111", ENTER, *scan("SAF-1G"))
     app_session.save_cart()
     first.close()
     again = AppSession(demo)  # as after a crash: a new process on the same file
-    second = MainWindow(again)
-    qtbot.addWidget(second)
-    second.show()
-    activate(second, qtbot)
+    second = open_window(again, qtbot)
     Seller(qtbot).do("1111", ENTER)
     assert [line.sku for line in again.checkout.lines] == ["SAF-1G"]
+    second.close()
     again.bridge.close()
 
 
 def test_first_run_creates_the_shop_and_admin(qapp, qtbot, tmp_path):
     from coopos.services import settings, users
-    from coopos.services.context import Context
-    from ui.main_window import MainWindow
-    from ui.session import AppSession
 
-    ctx = Context.open(tmp_path / "new.db")
-    session = AppSession(ctx)
-    win = MainWindow(session)
-    qtbot.addWidget(win)
-    win.show()
+    win = first_start(qtbot, tmp_path / "new.db")
+    session, ctx = win.session, win.session.ctx
     page = win.first_run
     assert win.pages.currentWidget() is page
     page.fields["shop.name"].setText("Coopérative Tamount")

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QTableWidget
 
 from coopos.printing import queue
 from tests.ui.seller import DOWN, ENTER, ESCAPE, F1, F4, F12, TAB, UP, Seller, expect, press, scan
-from tests.ui.selling import activate, child, in_front, payments, sales, text_of
+from tests.ui.selling import child, in_front, open_window, payments, sales, text_of
 from ui.shortcuts import AFTER_SALE, PAYMENT, SELL
 
 ARGAN_100 = "6111042001017"  # 60.00 MAD, 40 in stock
@@ -183,16 +183,11 @@ def test_more_than_the_stock_is_confirmed_first(seller, open_shift, app_session)
 
 def restart(app_session, demo, qtbot):
     """As after a crash: a new process on the same file, a seller in front of it."""
-    from ui.main_window import MainWindow
     from ui.session import AppSession
 
     app_session.save_cart()
     again = AppSession(demo)
-    window = MainWindow(again)
-    qtbot.addWidget(window)
-    window.show()
-    activate(window, qtbot)
-    return again, window
+    return again, open_window(again, qtbot)
 
 
 def test_a_sale_saved_during_its_payment_comes_back_editable(
