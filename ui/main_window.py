@@ -323,17 +323,21 @@ class MainWindow(QMainWindow):
         after = AfterSaleDialog(dialog.result, self)
         after.exec()
         self.session.next_sale()
+        sell = self.shell.sell
+        sell.show_change(dialog.result)
         if after.message:
-            self.shell.sell.say(after.message)
+            sell.say(after.message)
         else:
-            self.shell.sell.say(
+            sell.say(
                 _(
                     "Sale {receipt} saved. Change: {amount}",
                     receipt=dialog.result.receipt_no,
                     amount=format_money(dialog.result.change),
                 )
             )
-        self.shell.sell.focus_scan()
+        sell.focus_scan()
+        if after.next_scan.strip():
+            sell.take_scan(after.next_scan)
 
     def returns(self, receipt: str = "") -> None:
         dialog = ReturnsDialog(self.session, self, receipt)

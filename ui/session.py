@@ -11,7 +11,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from coopos.db.models import User
 from coopos.domain.catalog import Role
-from coopos.i18n import current_language
+from coopos.i18n import _, current_language
+from coopos.i18n.formats import format_money
 from coopos.services import lookups, settings
 from coopos.services.checkout import Checkout, CheckoutState
 from coopos.services.context import Context
@@ -116,8 +117,21 @@ class AppSession(QObject):
             log.exception("could not restore the saved cart")
             return None
         checkout.set_seller(self.user)
+        if checkout.state is CheckoutState.PAYMENT and not checkout.payments:
+            checkout.back_to_cart()  # the payment dialog was open, nothing was paid yet
         self.restored = True
         return checkout
+
+    def restored_message(self) -> str:
+        """What the sell screen says about a sale brought back from a previous run."""
+        checkout = self.checkout
+        if checkout is not None and checkout.state is CheckoutState.PAYMENT:
+            return _(
+                "The sale in progress was restored with {amount} already paid: press F12 to "
+                "finish the payment (a change to the cart takes the payments off).",
+                amount=format_money(checkout.tender.paid),
+            )
+        return _("The sale in progress was restored.")
 
     def shift_open(self) -> bool:
         with self.ctx.read() as s:

@@ -10,6 +10,7 @@ TOUCH = 56  # minimum height of a touch target, in pixels
 ACCENT = "#0f766e"  # teal: a cooperative, calm colour
 DANGER = "#b91c1c"
 WARN_BG = "#fef3c7"
+FOCUS = "#2563eb"  # where Tab is: visible on every control
 
 STYLE = f"""
 QWidget {{ font-size: 15px; }}
@@ -27,6 +28,12 @@ QPushButton[role="danger"] {{ color: {DANGER}; }}
 QToolButton[role="product"] {{
     background: white; font-size: 15px; min-width: 150px; padding: 2px;
     min-height: 88px; max-height: 88px;
+}}
+QToolButton[role="product"][highlighted="true"] {{
+    border: 3px solid {ACCENT}; background: #ccfbf1;
+}}
+QPushButton:focus, QToolButton:focus, QComboBox:focus, QTableView:focus {{
+    border: 2px solid {FOCUS};
 }}
 QToolButton[role="chip"] {{ min-height: 32px; border-radius: 16px; }}
 QToolButton[role="chip"]:checked {{ background: {ACCENT}; color: white; border: none; }}

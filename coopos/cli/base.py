@@ -1,5 +1,7 @@
 """Shared CLI plumbing: the ``--db`` option, opening the database, PIN prompts, parsing
-``SKU:QTY`` and ``METHOD:AMOUNT`` arguments."""
+``SKU:QTY`` and ``METHOD:AMOUNT`` arguments.  Amounts and quantities typed are read as
+meant (``coopos.domain.keyboard``: Arabic-Indic digits, an AZERTY digit row without
+Shift); codes and PINs are read so by the services themselves."""
 
 from __future__ import annotations
 
@@ -11,7 +13,10 @@ import sys
 from pathlib import Path
 
 from coopos.config import default_db_path
+from coopos.domain import keyboard
 from coopos.domain.errors import PermissionDenied, StateError, ValidationError
+from coopos.domain.money import Cents, parse_amount
+from coopos.domain.quantity import quantity
 from coopos.i18n import _
 from coopos.services.context import Context
 
@@ -133,6 +138,16 @@ def split_pair(text: str, default_second: str | None = None) -> tuple[str, str |
     return text.strip(), default_second
 
 
+def typed_amount(text: str) -> Cents:
+    """An amount in MAD typed on the command line, to centimes."""
+    return keyboard.parse_typed(text, parse_amount)
+
+
+def typed_quantity(text: str | None) -> str | None:
+    """A quantity typed on the command line, as plain ``1.250`` text."""
+    return None if text is None else str(keyboard.parse_typed(text, quantity))
+
+
 def items_arg(values: list[str] | None, default_qty: str | None = "1") -> list[tuple[str, str]]:
     """``SKU:QTY`` arguments; with ``default_qty=None`` the quantity is required."""
     items = []
@@ -140,13 +155,13 @@ def items_arg(values: list[str] | None, default_qty: str | None = "1") -> list[t
         code, qty = split_pair(value, default_qty)
         if qty is None:
             raise ValidationError(_("Give a quantity as SKU:QTY in “{text}”.", text=value))
-        items.append((code, qty))
+        items.append((code, typed_quantity(qty)))
     return items
 
 
 def sale_items_arg(values: list[str]) -> list[tuple[str, str | None]]:
     """``SKU[:QTY]``: without a quantity, one piece (weighed goods must give theirs)."""
-    return [split_pair(value, None) for value in values]
+    return [(code, typed_quantity(qty)) for code, qty in map(split_pair, values)]
 
 
 def problem_with_file(exc: BaseException) -> str | None:

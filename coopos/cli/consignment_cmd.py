@@ -7,11 +7,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from coopos.cli.base import ask_pin, items_arg, not_empty, open_context
+from coopos.cli.base import (
+    ask_pin,
+    items_arg,
+    not_empty,
+    open_context,
+    typed_amount,
+    typed_quantity,
+)
 from coopos.cli.render import render_table
 from coopos.domain.errors import ValidationError
 from coopos.domain.money import format_amount, parse_amount
-from coopos.domain.quantity import format_quantity, quantity
+from coopos.domain.quantity import format_quantity
 from coopos.i18n import _, current_language
 from coopos.services import consignment, users
 from coopos.services.reports import parse_day
@@ -211,7 +218,7 @@ def cmd_fair_explain(args: argparse.Namespace) -> int:
     ctx = open_context(args)
     manager = users.require_manager(ctx, ask_pin(args, _("Manager PIN")), "stock_adjust")
     consignment.explain_variance(
-        ctx, args.fair, args.sku, quantity(args.quantity), args.why, manager.id, args.note
+        ctx, args.fair, args.sku, typed_quantity(args.quantity), args.why, manager.id, args.note
     )
     print(_("Recorded."))
     return 0
@@ -253,7 +260,7 @@ def cmd_fair_note(args: argparse.Namespace) -> int:
 
 def cmd_payout_add(args: argparse.Namespace) -> int:
     ctx = open_context(args)
-    amount = parse_amount(args.amount)
+    amount = typed_amount(args.amount)
     consignment.add_payout(
         ctx, args.cooperative, amount, args.method, args.reference, args.fair, note=args.note
     )

@@ -12,10 +12,11 @@ from coopos.cli.base import (
     open_context,
     sale_items_arg,
     split_pair,
+    typed_amount,
 )
 from coopos.cli.render import render_table
 from coopos.domain.errors import ApprovalRequired, ValidationError
-from coopos.domain.money import format_amount, parse_amount
+from coopos.domain.money import format_amount
 from coopos.domain.sale import PaymentMethod
 from coopos.i18n import _
 from coopos.services import lookups, refunds, reports, users
@@ -98,7 +99,7 @@ def cmd_sale(args: argparse.Namespace) -> int:
     for code, qty in sale_items_arg(args.item):
         checkout.scan(code, qty)
     if args.discount:
-        amount = parse_amount(args.discount)
+        amount = typed_amount(args.discount)
         try:
             checkout.set_order_discount(amount)
         except ApprovalRequired as needed:
@@ -116,7 +117,7 @@ def cmd_sale(args: argparse.Namespace) -> int:
         if amount.lower() == "exact":
             checkout.pay_exact(method)
         else:
-            checkout.add_payment(method, parse_amount(amount))
+            checkout.add_payment(method, typed_amount(amount))
     result = checkout.complete()
     print(result.receipt_no)
     print(

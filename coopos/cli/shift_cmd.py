@@ -9,10 +9,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from coopos.cli.base import add_format, ask_pin, open_context, split_pair, whole_number
+from coopos.cli.base import (
+    add_format,
+    ask_pin,
+    open_context,
+    split_pair,
+    typed_amount,
+    whole_number,
+)
 from coopos.cli.render import render_shift_report
 from coopos.domain.errors import ValidationError
-from coopos.domain.money import format_amount, parse_amount
+from coopos.domain.money import format_amount
 from coopos.domain.sale import PaymentMethod
 from coopos.i18n import _
 from coopos.services import lookups, shifts, users
@@ -94,7 +101,7 @@ def _user(ctx, name: str):
 def cmd_open(args: argparse.Namespace) -> int:
     ctx = open_context(args)
     user = _user(ctx, args.user)
-    shift = shifts.open_shift(ctx, user.id, parse_amount(args.float_amount), args.location)
+    shift = shifts.open_shift(ctx, user.id, typed_amount(args.float_amount), args.location)
     print(
         _(
             "Shift {id} opened by {user} with a float of {amount} MAD.",
@@ -109,7 +116,7 @@ def cmd_open(args: argparse.Namespace) -> int:
 def cmd_cash(args: argparse.Namespace) -> int:
     ctx = open_context(args)
     user = _user(ctx, args.user)
-    move = shifts.cash_movement(ctx, user.id, parse_amount(args.amount), args.reason)
+    move = shifts.cash_movement(ctx, user.id, typed_amount(args.amount), args.reason)
     print(_("Cash movement of {amount} MAD recorded.", amount=format_amount(move.amount_cents)))
     return 0
 
@@ -158,7 +165,7 @@ def parse_denominations(values: list[str]) -> dict[int, int]:
             number = int(n)
         except ValueError:
             raise ValidationError(_("“{text}” is not a whole number.", text=n)) from None
-        cents = parse_amount(denomination)
+        cents = typed_amount(denomination)
         counts[cents] = counts.get(cents, 0) + number
     return counts
 
@@ -168,12 +175,12 @@ def cmd_close(args: argparse.Namespace) -> int:
     user = _user(ctx, args.user)
     counted: dict[PaymentMethod, int] = {}
     if args.cash is not None:
-        counted[PaymentMethod.CASH] = parse_amount(args.cash)
+        counted[PaymentMethod.CASH] = typed_amount(args.cash)
     for value in args.counted or []:
         method, amount = split_pair(value, None)
         if amount is None:
             raise ValidationError(_("Give a count as METHOD:AMOUNT in “{text}”.", text=value))
-        counted[PaymentMethod.parse(method)] = parse_amount(amount)
+        counted[PaymentMethod.parse(method)] = typed_amount(amount)
     detail = parse_denominations(args.count) if args.count else None
     if detail is None and PaymentMethod.CASH not in counted:
         counted[PaymentMethod.CASH] = ask_count(ctx, user.id)
@@ -195,7 +202,7 @@ def ask_count(ctx, user_id: int) -> int:
     if not shifts.hides_expected_cash(ctx, user_id):
         expected = shifts.x_report(ctx).expected_cash
         print(_("Expected cash: {amount} MAD", amount=format_amount(expected)))
-    return parse_amount(input(_("Cash counted in the drawer (MAD): ")))
+    return typed_amount(input(_("Cash counted in the drawer (MAD): ")))
 
 
 def backup_after_close(ctx, z_number: int | None, quiet: bool = False) -> None:

@@ -10,13 +10,13 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from coopos.domain.errors import ValidationError
+from coopos.domain.keyboard import FOLD_DIGITS
 from coopos.i18n import _
 
 Cents = int
 
-# Arabic-Indic (U+0660..) and Eastern Arabic-Indic/Persian (U+06F0..) digits to ASCII.
-_DIGITS = {ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")}
-_DIGITS.update({ord(c): str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")})
+# Arabic-Indic and Persian digits to ASCII (the keyboard module's table), separators too.
+_DIGITS = dict(FOLD_DIGITS)
 _DIGITS.update(
     {
         ord("٫"): ",",  # Arabic decimal separator

@@ -16,6 +16,7 @@ import hmac
 import os
 import re
 
+from coopos.domain import keyboard
 from coopos.domain.errors import ValidationError
 from coopos.i18n import _
 
@@ -28,14 +29,10 @@ HINT_BITS = 6
 _PIN = re.compile(r"^[0-9]{4,8}$")
 
 
-_DIGITS = str.maketrans(
-    {**{chr(0x0660 + i): str(i) for i in range(10)}, **{chr(0x06F0 + i): str(i) for i in range(10)}}
-)
-
-
 def normalise_pin(pin: str) -> str:
-    """The same PIN whether typed with Latin or Arabic-Indic digits."""
-    return pin.strip().translate(_DIGITS)
+    """The same PIN whether typed with Latin, Arabic-Indic or Persian digits, or on the
+    digit row of an AZERTY keyboard without Shift (``&é"'`` for 1234)."""
+    return keyboard.normalise(pin, keyboard.Field.PIN)
 
 
 def check_pin_format(pin: str) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
 
 from coopos.db.models import Product, Sale, User
-from coopos.domain import events
+from coopos.domain import events, keyboard
 from coopos.domain.catalog import Role, parse_rate_bp, pick_name, sold_name
 from coopos.domain.errors import (
     ApprovalRequired,
@@ -32,7 +32,16 @@ from coopos.domain.errors import (
     ValidationError,
 )
 from coopos.domain.money import Cents, format_amount, percent_of
-from coopos.domain.quantity import ONE, format_quantity, quantity, to_milli
+from coopos.domain.quantity import (
+    ONE,
+    ZERO,
+    QuantityDoubt,
+    format_quantity,
+    quantity,
+    quantity_doubt,
+    to_milli,
+    unit_limit,
+)
 from coopos.domain.sale import (
     CartLine,
     Payment,
@@ -44,11 +53,12 @@ from coopos.domain.sale import (
     settle,
 )
 from coopos.domain.stock import MovementReason
-from coopos.i18n import _, current_language
+from coopos.i18n import N_, _, current_language
 from coopos.protocol import text as text_rules
 from coopos.services import lookups, settings
 from coopos.services.context import Context
 from coopos.services.documents import Document, ProductRef, write_document
+from coopos.services.inventory import on_hand as on_hand_of
 
 
 class CheckoutState(enum.StrEnum):
@@ -56,6 +66,15 @@ class CheckoutState(enum.StrEnum):
     PAYMENT = "payment"
     COMPLETED = "completed"
     VOIDED = "voided"
+
+
+# Why an action is refused, said from where the sale is (a state's name never reaches a user).
+_STATE_SENTENCES = {
+    CheckoutState.CART: N_("Start the payment first."),
+    CheckoutState.PAYMENT: N_("The sale is being paid: go back to the cart to change it."),
+    CheckoutState.COMPLETED: N_("This sale is already paid and saved: start a new sale."),
+    CheckoutState.VOIDED: N_("This sale was cancelled: start a new sale."),
+}
 
 
 @dataclass(frozen=True)
@@ -156,7 +175,7 @@ class Checkout:
 
     def _require(self, *states: CheckoutState) -> None:
         if self.state not in states:
-            raise StateError(_("This cannot be done now: the sale is {state}.", state=self.state))
+            raise StateError(_(_STATE_SENTENCES[self.state]))
 
     # -- cart -----------------------------------------------------------------------------
     def scan(self, code: str, qty: Decimal | str | None = None) -> CartLine:
@@ -168,7 +187,7 @@ class Checkout:
         with self.ctx.read() as s:
             product = lookups.product_by_code(s, code)
             if product is None:
-                raise NotFoundError(_("Unknown barcode “{code}”: nothing was added.", code=code))
+                raise keyboard.unknown_code(code)
             return self.add_product(product, qty, session=s)
 
     def add_product_id(self, product_id: int, qty: Decimal | str | None = None) -> CartLine:
@@ -234,6 +253,40 @@ class Checkout:
             raise ValidationError(_("This product is sold by the piece: use a whole number."))
         if qty > 10000:
             raise ValidationError(_("{qty} is too large a quantity.", qty=format_quantity(qty)))
+
+    def quantity_doubt(
+        self, product_id: int, qty: Decimal, line_id: str | None = None
+    ) -> QuantityDoubt | None:
+        """Whether ``qty`` of a product, added (or as ``line_id``'s new quantity), looks like
+        a typing mistake: more of it in the cart than the stock here, or than the shop's
+        maximum for its unit.  The screen asks; nothing is refused."""
+        others = sum(
+            (
+                ln.quantity
+                for ln in self.lines
+                if ln.product_id == product_id and ln.line_id != line_id
+            ),
+            ZERO,
+        )
+        with self.ctx.read() as s:
+            product = s.get(Product, product_id)
+            if product is None:
+                raise NotFoundError(_("This product no longer exists."))
+            limit = unit_limit(
+                product.unit,
+                int(settings.get(s, "quantity.max_pieces") or 0),
+                int(settings.get(s, "quantity.max_kg") or 0),
+            )
+            location_id = self._location_id(s)
+            on_hand = None if location_id is None else on_hand_of(s, product_id, location_id)
+        return quantity_doubt(qty, product.unit, on_hand, limit, already=others)
+
+    def _location_id(self, session: Session) -> int | None:
+        """Where this sale takes its stock from: its location, else the open shift's."""
+        if self.location_code:
+            return lookups.location(session, self.location_code).id
+        shift = lookups.open_shift(session)
+        return shift.location_id if shift is not None else None
 
     def line(self, line_id: str) -> CartLine:
         for line in self.lines:
@@ -544,11 +597,17 @@ def payment_rows(total: Cents, payments: list[Payment]) -> list[dict[str, Any]]:
 
 
 def load_sale(session, receipt_no: str) -> Sale:
-    sale = session.execute(
-        select(Sale)
-        .where(Sale.receipt_no == receipt_no.strip().upper())
-        .options(selectinload(Sale.lines), selectinload(Sale.payments), selectinload(Sale.vat))
-    ).scalar()
+    """A sale by its receipt number, typed or scanned (read as ``keyboard.readings``)."""
+    wanted = [r.upper() for r in keyboard.readings(receipt_no)]
+    found = {
+        sale.receipt_no: sale
+        for sale in session.execute(
+            select(Sale)
+            .where(Sale.receipt_no.in_(wanted))
+            .options(selectinload(Sale.lines), selectinload(Sale.payments), selectinload(Sale.vat))
+        ).scalars()
+    }
+    sale = next((found[r] for r in wanted if r in found), None)
     if sale is None:
         raise NotFoundError(_("No receipt numbered “{receipt}”.", receipt=receipt_no))
     return sale

@@ -6,6 +6,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from coopos.db.models import Cooperative, Location, Product, ProductBarcode, Shift, User
+from coopos.domain import keyboard
 from coopos.domain.errors import NotFoundError
 from coopos.i18n import _
 from coopos.services import settings
@@ -23,8 +24,18 @@ def location(session: Session, code: str | None = None) -> Location:
 
 
 def product_by_code(session: Session, code: str) -> Product | None:
-    """A product by barcode first (scanners), then by sku."""
-    code = code.strip()
+    """A product by barcode first (scanners), then by sku; the code as typed first, then
+    as a scanner set for another keyboard layout meant it (``keyboard.readings``)."""
+    for reading in keyboard.readings(code):
+        product = _product_by_exact_code(session, reading)
+        if product is not None:
+            return product
+    return None
+
+
+def _product_by_exact_code(session: Session, code: str) -> Product | None:
+    if not code:
+        return None
     product = session.execute(
         select(Product).join(ProductBarcode).where(ProductBarcode.barcode == code)
     ).scalar()
@@ -38,6 +49,8 @@ def product_by_code(session: Session, code: str) -> Product | None:
 def product(session: Session, code: str) -> Product:
     found = product_by_code(session, code)
     if found is None:
+        if keyboard.looks_mangled(code):
+            raise keyboard.unknown_code(code)
         raise NotFoundError(_("Unknown product “{code}”: no such barcode or SKU.", code=code))
     return found
 

@@ -36,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
     # without sellers_may_close a manager approves every close by a seller.
     "shift.blind_count": False,
     "shift.sellers_may_close": True,
+    # Typed quantities above these (per line; 0: never) are confirmed first.
+    "quantity.max_pieces": 200,
+    "quantity.max_kg": 50,  # kg or litres (x 1000 for g and ml)
     "backup.folder": "",  # e.g. a USB key: backups are copied there too
     "printer.uri": "",  # e.g. tcp://192.168.1.50 or file:/tmp/receipts.bin; empty: none
     "printer.width": 576,  # printable dots: 576 for 80 mm, 384 for 58 mm paper
@@ -87,6 +90,8 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
     for key in (
         "idle_lock_minutes",
         "discount.seller_limit_bp",
+        "quantity.max_pieces",
+        "quantity.max_kg",
         "printer.width",
         "printer.band_rows",
         "printer.drawer_pin",

@@ -248,3 +248,43 @@ def test_opening_the_drawer_without_a_sale_needs_a_manager_and_is_audited(cli, d
         [entry] = entries.scalars().all()
     ctx.close()
     assert "change for the stand" in entry.details
+
+
+def test_codes_pins_and_amounts_typed_on_azerty_or_in_arabic_digits(cli):
+    """What a scanner set for a US keyboard types on AZERTY (``-&&&à'éàà&à&è`` for
+    6111042001017), Arabic-Indic digits, a PIN on the AZERTY digit row: read as meant."""
+    assert cli("shift", "open", "--float", "٥٠٠", "--user", "Fatima")[0] == 0
+    code, out, err = cli(
+        "sale",
+        "--item=-&&&à'éàà&à&è:é",  # two of 6111042001017, both typed on AZERTY
+        "--item",
+        "QRG)OIL)é(à",  # ARG-OIL-250
+        "--discount",
+        "éà",  # 20.00: above the sellers' limit
+        "--pin",
+        'é"é"',  # 2323: nobody's PIN
+        "--pay",
+        "cash:٣٠٠",
+    )
+    assert code == 1 and "PIN" in err  # a wrong PIN stays wrong, whatever the layout
+    code, out, err = cli(
+        "sale",
+        "--item=-&&&à'éàà&à&è:é",
+        "--item",
+        "QRG)OIL)é(à",
+        "--discount",
+        "éà",
+        "--pin",
+        "éééé",
+        "--pay",
+        "cash:٣٠٠",
+    )
+    assert code == 0, err
+    assert "Total 220.00 MAD, paid 300.00, change 80.00." in out
+    receipt = "Tà&)ààààà&"  # T01-000001 from a scanner set for a US keyboard, on AZERTY
+    code, out, err = cli("refund", receipt, "--item", "ARG-OIL-250:&", "--pin", "''''")
+    assert code == 1 and "PIN" in err  # 4444 is nobody's
+    code, out, err = cli("refund", receipt, "--item", "ARG-OIL-250:&", "--pin", "éééé")
+    assert code == 0 and out.startswith("T01-000002"), err
+    code, _out, err = cli("sale", "--item=-&&&ççççççççè", "--pay", "cash:exact")
+    assert code == 1 and "keyboard layout" in err

@@ -69,3 +69,7 @@ def click(parent, name: str, qtbot) -> None:
 
 def label_text(parent, name: str) -> str:
     return find(parent, QLabel, name).text()
+
+
+# The seller-helper fixtures (a seller in front of the app, the app in a language).
+from tests.ui.selling import language, seller  # noqa: E402, F401

@@ -34,13 +34,32 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 # What a scanner programmed for a US layout types on a French AZERTY keyboard (digits are
-# shifted there), and the digits an Arabic keyboard or phone layout sends.
+# shifted there, A/Q and Z/W swapped, M moved, "-" is the ")" key), on a Belgian AZERTY
+# keyboard, and the digits an Arabic keyboard or phone layout sends.
 AZERTY_DIGITS = str.maketrans("1234567890", "&é\"'(-è_çà")
+_AZERTY_LETTERS = {"a": "q", "q": "a", "z": "w", "w": "z", "m": ",", "-": ")"}
+AZERTY = str.maketrans(
+    {
+        **{k: v for k, v in zip("1234567890", "&é\"'(-è_çà", strict=True)},
+        **_AZERTY_LETTERS,
+        **{k.upper(): v.upper() for k, v in _AZERTY_LETTERS.items() if k.isalpha()},
+        "M": "?",
+    }
+)
+BELGIAN = str.maketrans(
+    {
+        **{k: v for k, v in zip("1234567890", "&é\"'(§è!çà", strict=True)},
+        **_AZERTY_LETTERS,
+        **{k.upper(): v.upper() for k, v in _AZERTY_LETTERS.items() if k.isalpha()},
+        "M": "?",
+    }
+)
 ARABIC_INDIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 LAYOUTS = {
     "us": str.maketrans("", ""),
-    "azerty": AZERTY_DIGITS,
+    "azerty": AZERTY,
+    "belgian": BELGIAN,
     "arabic": ARABIC_INDIC_DIGITS,
     "persian": PERSIAN_DIGITS,
 }
@@ -106,7 +125,10 @@ def focused() -> QWidget | None:
 def _key_for(ch: str) -> Qt.Key:
     if "0" <= ch <= "9":
         return Qt.Key(Qt.Key.Key_0.value + int(ch))
-    return Qt.Key(ord(ch.upper()))  # Qt's key codes are the upper-case code points
+    try:
+        return Qt.Key(ord(ch.upper()))  # Qt's key codes are the upper-case code points
+    except ValueError:  # no key of its own (Arabic digits...): the text is what counts
+        return Qt.Key.Key_unknown
 
 
 class Seller:

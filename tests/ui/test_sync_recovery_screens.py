@@ -16,7 +16,7 @@ from ui.sync_status import describe
 
 @pytest.fixture
 def manager(window, qtbot, open_shift, monkeypatch):
-    login(window, qtbot, "2222")
+    login(window, qtbot, "250917")
     # unsent events at the end of a failed test must not open a modal question
     monkeypatch.setattr(window, "ask_quit_unsent", lambda waiting: True)
     return window

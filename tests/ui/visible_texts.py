@@ -55,7 +55,14 @@ LATIN = re.compile(r"[A-Za-zÀ-ɏ]")
 ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f]")
 TIFINAGH = re.compile(r"[\u2d30-\u2d7f]")
 FOREIGN_SCRIPTS = {"ar": (LATIN, TIFINAGH), "zgh": (LATIN, ARABIC)}  # else: Latin only
-KEY_NAMES = frozenset({"Ctrl", "Shift", "Alt", "Enter", "Esc", "Tab"})
+KEY_NAMES = frozenset({"Ctrl", "Shift", "Alt", "Enter", "Esc", "Tab", "Del", "PgUp", "PgDown"})
+# A key as the screens name it ("F4", "Ctrl+Del", "(F9)"): the keyboard's own words, as
+# Qt writes them (in French: "Suppr", "Échap"...).
+_NAMED = r"F\d{1,2}|Del|Suppr|Esc|Échap|Enter|Entrée|Tab|PgUp|PgDown|Ins|Inser"
+_KEY = rf"(?:(?:Ctrl|Shift|Maj|Alt)\+)*(?:{_NAMED}|[A-Z])"
+KEY = re.compile(
+    rf"\({_KEY}\)|(?<![\w+])(?:(?:Ctrl|Shift|Maj|Alt)\+)+\w+|(?<!\w)(?:{_NAMED})(?!\w)"
+)
 SEPARATORS = ("\n", "·")
 
 
@@ -261,7 +268,7 @@ class TextCheck:
         for value in self.data:
             if value in text:
                 text = text.replace(value, "\0")
-        text = RECEIPT.sub("\0", text)
+        text = RECEIPT.sub("\0", KEY.sub("\0", text))
         return NUMBER.sub("\0", text)
 
     def is_data(self, text: str) -> bool:

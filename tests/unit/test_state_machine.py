@@ -98,6 +98,39 @@ def test_cart_changes_refused_during_payment(demo, seller, manager, open_shift):
     assert checkout.totals.total == 6000
 
 
+@pytest.mark.parametrize("language", ["en", "fr", "ar"])
+def test_a_refusal_is_a_sentence_never_a_state_name(demo, seller, open_shift, language):
+    """It used to say "the sale is payment" (the state's name) in every language."""
+    from coopos.i18n import set_language
+
+    set_language(language)
+    try:
+        checkout = Checkout(demo, seller)
+        line = checkout.scan(ARGAN_100)
+        refusals = []
+        for state_change, attempt in [
+            (lambda: None, lambda: checkout.complete()),
+            (checkout.start_payment, lambda: checkout.set_quantity(line.line_id, "3")),
+            (checkout.void, lambda: checkout.scan(ARGAN_100)),
+        ]:
+            state_change()
+            with pytest.raises(StateError) as refused:
+                attempt()
+            refusals.append(refused.value.message)
+    finally:
+        set_language("en")
+    assert len(set(refusals)) == 3  # each says what is going on
+    if language == "en":
+        assert refusals == [
+            "Start the payment first.",
+            "The sale is being paid: go back to the cart to change it.",
+            "This sale was cancelled: start a new sale.",
+        ]
+    else:  # translated, with no English state name left in it
+        names = {state.value for state in CheckoutState}
+        assert not any(names & set(m.replace(".", " ").split()) for m in refusals), refusals
+
+
 def test_complete_from_cart(demo, seller, open_shift):
     checkout = Checkout(demo, seller)
     checkout.scan(ARGAN_100)
@@ -608,3 +641,22 @@ def test_completed_sale_is_stored_whole(demo, seller, open_shift):
             {"id": result.sale_id},
         ).all()
         assert sorted(tuple(m) for m in moves) == [(-1250, "sale"), (-1000, "sale")]
+
+
+# -- quantities that make no sense ------------------------------------------------------------
+
+
+def test_quantity_doubts_read_the_stock_here_and_the_settings(demo, seller, open_shift):
+    from coopos.services import settings
+
+    checkout = Checkout(demo, seller)
+    line = checkout.scan(ARGAN_100)  # 40 in stock at the shop, 1 already in the cart
+    pid = line.product_id
+    assert checkout.quantity_doubt(pid, Decimal(39)) is None  # 40 in all
+    assert checkout.quantity_doubt(pid, Decimal(40)).on_hand == 40  # 41 in all
+    assert checkout.quantity_doubt(pid, Decimal(40), line.line_id) is None  # the line's new qty
+    settings.update(demo, {"quantity.max_pieces": 10})
+    doubt = checkout.quantity_doubt(pid, Decimal(12), line.line_id)
+    assert (doubt.on_hand, doubt.limit) == (None, 10)
+    with pytest.raises(ValidationError):
+        settings.update(demo, {"quantity.max_kg": -1})

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from coopos.domain.catalog import Role
 from coopos.domain.errors import CooposError, ValidationError
 from coopos.domain.pin_policy import check_pin
+from coopos.domain.security import normalise_pin
 from coopos.i18n import N_, _, current_language
 from coopos.services import setup
 from coopos.services.context import Context
@@ -139,7 +140,7 @@ class FirstRunScreen(QWidget):
             if not self.fields["shop.name"].text().strip():
                 raise ValidationError(_("The shop needs a name (it is printed on receipts)."))
             pin = check_pin(self.pin.text(), Role.ADMIN)
-            if pin != self.pin2.text().strip():
+            if pin != normalise_pin(self.pin2.text()):  # the same PIN, however typed
                 raise ValidationError(_("The two PINs differ."))
             setup.init_database(
                 self.ctx,

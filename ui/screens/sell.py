@@ -1,26 +1,23 @@
 """The sell screen: scan or search, tap products, adjust the cart, pay.
 
 The scan field keeps the focus: a barcode scanner types digits and Enter, which adds the
-product at once.  Typed text shows matching products as you type."""
+product at once (also from a scanner set for another keyboard layout, or typed in
+Arabic-Indic digits: ``coopos.domain.keyboard``).  Typed text shows matching products as
+you type; the arrow keys choose one of them and Enter adds it.  Every action has a key
+(``ui.shortcuts``, F1 lists them)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QComboBox,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -28,73 +25,28 @@ from PySide6.QtWidgets import (
 )
 
 from coopos.db.models import Product
+from coopos.domain import keyboard
 from coopos.domain.catalog import pick_name, unit_label
-from coopos.domain.errors import ApprovalRequired, CooposError
+from coopos.domain.errors import CooposError
 from coopos.i18n import _, current_language, ngettext
 from coopos.i18n.formats import format_money
 from coopos.printing.receipts import is_receipt_qr
 from coopos.services import catalog, lookups, products
-from coopos.services.checkout import CheckoutState
+from coopos.services.checkout import SaleResult
+from ui import shortcuts
 from ui.errors import ask_yes_no, crash_message, guarded
 from ui.models import CartModel
+from ui.screens.sell_grid import GRID_LIMIT, ProductGrid, ScanField
+from ui.screens.sell_lines import CartLines
 from ui.session import AppSession
+from ui.shortcuts import SELL
 from ui.theme import set_role
-from ui.widgets.approval import approve
 from ui.widgets.forms import select_row
 from ui.widgets.keypad import ask_value
-
-GRID_COLUMNS = 3
-GRID_LIMIT = 48
+from ui.widgets.shortcut_help import show_help
 
 
-class ScanField(QLineEdit):
-    """The scan field always has the focus, so it must leave the sell screen's keys to
-    the screen: a line edit takes Ctrl+Z (undo its text) and Delete for itself."""
-
-    def event(self, event) -> bool:
-        if event.type() == QEvent.Type.ShortcutOverride:
-            keys = QKeySequence(event.keyCombination())
-            undo = keys == QKeySequence("Ctrl+Z")
-            delete = keys == QKeySequence("Delete") and not self.text()
-            if undo or delete:
-                event.ignore()  # not ours: let the screen's shortcut fire
-                return True
-        return super().event(event)
-
-
-class ProductTile(QToolButton):
-    """A touch-sized product button whose name wraps instead of being cut."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        set_role(self, "product")
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
-        layout.setSpacing(0)
-        self.title = QLabel()
-        self.title.setWordWrap(True)
-        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.footer = QLabel()
-        self.footer.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        for label in (self.title, self.footer):
-            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        layout.addWidget(self.title, 1)
-        layout.addWidget(self.footer)
-        self.product_id: int | None = None
-        self.name = ""
-
-    def show_product(self, product_id: int, sku: str, name: str, price: str, coop: str) -> None:
-        """Tiles are created once and reused: building widgets per keystroke is slow."""
-        self.product_id, self.name = product_id, name
-        self.title.setText(name)
-        self.footer.setText(f"<b>{price}</b> · <span style='color:#475569'>{coop}</span>")
-        self.setToolTip(f"{sku} · {coop}")
-        self.setObjectName(f"product_{sku}")
-
-
-class SellScreen(QWidget):
+class SellScreen(CartLines, QWidget):
     pay_requested = Signal()
     returns_requested = Signal()
     return_receipt_requested = Signal(str)  # a receipt's QR was scanned
@@ -106,6 +58,7 @@ class SellScreen(QWidget):
         self.setObjectName("sellScreen")
         self._category_id: int | None = None
         self._last_hits: list[Product] = []
+        self._categories: list[int | None] = [None]
         self._cooperative_id: int | None = None
         root = QHBoxLayout(self)
 
@@ -118,6 +71,8 @@ class SellScreen(QWidget):
         self.scan.setClearButtonEnabled(True)
         self.scan.returnPressed.connect(self.on_enter)
         self.scan.textEdited.connect(self.on_typed)
+        self.scan.moved.connect(self.on_arrow)
+        self.scan.stepped.connect(self.step)
         left.addWidget(self.scan)
         self.message = set_role(QLabel(), "banner")
         self.message.setObjectName("sellMessage")
@@ -150,29 +105,13 @@ class SellScreen(QWidget):
         filters.addWidget(chip_scroll, 1)
         self.coop_filter = QComboBox()
         self.coop_filter.setObjectName("coopFilter")
+        self.coop_filter.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a touch keeps the scan
         self.coop_filter.currentIndexChanged.connect(self.on_coop_filter)
         filters.addWidget(self.coop_filter)
         left.addLayout(filters)
-        self.grid_host = QWidget()
-        self.grid = QGridLayout(self.grid_host)
-        self.grid.setSpacing(8)
-        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.tiles: list[ProductTile] = []
-        for i in range(GRID_LIMIT):
-            tile = ProductTile()
-            tile.clicked.connect(lambda _c=False, t=tile: self.add_product(t.product_id))
-            tile.hide()
-            self.grid.addWidget(tile, i // GRID_COLUMNS, i % GRID_COLUMNS)
-            self.tiles.append(tile)
-        self.no_match = set_role(QLabel(_("No product matches.")), "muted")
-        self.no_match.hide()
-        self.grid.addWidget(self.no_match, GRID_LIMIT, 0, 1, GRID_COLUMNS)
-        self._showing_hits = False
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.grid_host)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        left.addWidget(scroll, 1)
+        self.grid = ProductGrid()
+        self.grid.picked.connect(self.add_product)
+        left.addWidget(self.grid, 1)
 
         # -- right: cart, totals, actions -----------------------------------------------
         right = QVBoxLayout()
@@ -187,7 +126,10 @@ class SellScreen(QWidget):
         self.cart.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.cart.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.cart.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.cart.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # Tab reaches the cart (the arrows then move through its lines), a touch does not
+        # take the focus from the scan field.
+        self.cart.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.cart.setTabKeyNavigation(False)
         self.cart.verticalHeader().hide()
         self.cart.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.cart.verticalHeader().setMinimumSectionSize(44)  # touch-high rows
@@ -210,6 +152,7 @@ class SellScreen(QWidget):
         ]:
             button = QPushButton(label)
             button.setObjectName(f"{key}Button")
+            button.setToolTip(shortcuts.shown(SELL, key))  # F1 lists them all; labels stay short
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(slot)
             line_actions.addWidget(button)
@@ -219,6 +162,13 @@ class SellScreen(QWidget):
         self.vat_label.setObjectName("vatLabel")
         self.vat_label.setWordWrap(True)
         right.addWidget(self.vat_label)
+        # The last sale's change stays in sight until the next scan.
+        self.last_change = set_role(QLabel(), "change")
+        self.last_change.setObjectName("lastChange")
+        self.last_change.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.last_change.setWordWrap(True)
+        self.last_change.hide()
+        right.addWidget(self.last_change)
         total_row = QHBoxLayout()
         self.count_label = set_role(QLabel(), "muted")
         total_row.addWidget(self.count_label)
@@ -235,6 +185,7 @@ class SellScreen(QWidget):
         ]:
             button = QPushButton(label)
             button.setObjectName(f"{key}Button")
+            button.setToolTip(shortcuts.shown(SELL, key))
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(slot)
             sale_actions.addWidget(button)
@@ -248,19 +199,29 @@ class SellScreen(QWidget):
         self.pay.clicked.connect(self.request_pay)
         right.addWidget(self.pay)
 
-        for keys, slot in [
-            ("F2", self.focus_scan),
-            ("F12", self.request_pay),
-            ("Ctrl+Z", self.undo_last),
-            ("F4", self.ask_quantity),
-            ("F6", self.ask_discount),
-            ("F8", self.returns_requested.emit),
-            ("Delete", self.remove_line),
-            ("Escape", self.escape),
-        ]:
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+        shortcuts.bind(
+            self,
+            SELL,
+            {
+                "help": lambda: show_help(self),
+                "scan": self.focus_scan,
+                "escape": self.escape,
+                "qty": self.ask_quantity,
+                "discount": self.ask_discount,
+                "price": self.ask_price,
+                "remove": self.remove_line,
+                "undo": self.undo_last,
+                "void": self.void_sale,
+                "returns": self.returns_requested.emit,
+                "reprint": self.reprint_last,
+                "print_queue": self.show_print_queue,
+                "category_next": lambda: self.next_category(1),
+                "category_previous": lambda: self.next_category(-1),
+                "pay": self.request_pay,
+            },
+        )
+        self.setTabOrder(self.scan, self.cart)
+        self.setTabOrder(self.cart, self.coop_filter)
 
         session.cart_changed.connect(self.refresh_cart)
         session.checkout_changed.connect(self.refresh_cart)
@@ -286,10 +247,15 @@ class SellScreen(QWidget):
         super().showEvent(event)
         if self.session.restored:
             self.session.restored = False
-            self.restored_banner.setText(_("The sale in progress was restored."))
+            self.restored_banner.setText(self.session.restored_message())
             self.restored_banner.show()
             QTimer.singleShot(8000, self.restored_banner, self.restored_banner.hide)
         QTimer.singleShot(0, self, self.focus_scan)
+
+    def show_change(self, result: SaleResult) -> None:
+        """The change of the sale just saved, large, until the next scan."""
+        self.last_change.setText(_("Change: {amount}", amount=format_money(result.change)))
+        self.last_change.show()
 
     # -- catalog: filters and grid ---------------------------------------------------------
     def reload_catalog(self) -> None:
@@ -302,6 +268,7 @@ class SellScreen(QWidget):
         for button in self.chip_group.buttons():
             self.chip_group.removeButton(button)
             button.deleteLater()
+        self._categories = [None, *(cid for cid, _name in categories)]
         for cid, name in [(None, _("All")), *categories]:
             chip = set_role(QToolButton(), "chip")
             chip.setText(name)
@@ -318,18 +285,28 @@ class SellScreen(QWidget):
         for cid, code in coops:
             self.coop_filter.addItem(code, cid)
         self.coop_filter.blockSignals(False)
-        self.show_products(self._filtered_products())
+        self.grid.show_products(self._filtered_products())
 
     def on_category(self, category_id: int | None) -> None:
         self._category_id = category_id
+        for chip in self.chip_group.buttons():
+            chip.setChecked(chip.objectName() == f"category_{category_id or 'all'}")
         self.scan.clear()
-        self.show_products(self._filtered_products())
+        self.grid.show_products(self._filtered_products())
         self.focus_scan()
+
+    def next_category(self, step: int) -> None:
+        """Ctrl+PgDown / Ctrl+PgUp: the chips, from the keyboard."""
+        if self._category_id in self._categories:
+            at = self._categories.index(self._category_id)
+        else:
+            at = 0
+        self.on_category(self._categories[(at + step) % len(self._categories)])
 
     def on_coop_filter(self) -> None:
         self._cooperative_id = self.coop_filter.currentData()
         self.scan.clear()
-        self.show_products(self._filtered_products())
+        self.grid.show_products(self._filtered_products())
         self.focus_scan()
 
     def _filtered_products(self) -> list[Product]:
@@ -341,67 +318,74 @@ class SellScreen(QWidget):
                 limit=GRID_LIMIT,
             )
 
-    def show_products(self, items: list[Product], hits: bool = False) -> None:
-        self._showing_hits = hits
-        lang = current_language()
-        for i, tile in enumerate(self.tiles):
-            if i < len(items):
-                p = items[i]
-                tile.show_product(
-                    p.id,
-                    p.sku,
-                    pick_name(p.names, lang),
-                    format_money(p.price_cents),
-                    p.cooperative.code,
-                )
-                tile.show()
-            elif tile.isVisible():
-                tile.hide()
-        self.no_match.setVisible(not items)
-
     # -- scanning and searching --------------------------------------------------------------
     def on_typed(self, text: str) -> None:
         text = text.strip()
         if not text:
-            if self._showing_hits:
-                self.show_products(self._filtered_products())
+            if self.grid.showing_hits:
+                self.grid.show_products(self._filtered_products())
+            self._last_hits = []
             return
-        if text.isdigit() and len(text) >= 6:
+        if any(r.isdigit() and len(r) >= 6 for r in keyboard.readings(text)):
+            self.grid.move_to(-1)
             return  # a scanner is typing a barcode: wait for Enter
         with self.session.ctx.read() as s:
             hits = [h.product for h in catalog.search(s, text, limit=GRID_LIMIT)]
             for p in hits:  # load what the buttons show before the session closes
                 _touch = p.cooperative.code
         self._last_hits = hits
-        self.show_products(hits, hits=True)
+        self.grid.show_products(hits, hits=True)
+
+    def on_arrow(self, step: int) -> None:
+        """Up / Down: through the matching products while a search shows them, else
+        through the lines of the cart."""
+        if self.scan.text().strip() and self.grid.showing_hits:
+            self.grid.move(step)
+            return
+        rows = self.cart_model.rowCount()
+        if rows:
+            current = self.cart.currentIndex().row()
+            select_row(self.cart, min(max(current + step, 0), rows - 1) if current >= 0 else 0)
 
     @guarded()
     def on_enter(self) -> None:
         code = self.scan.text().strip()
         if not code:
             return
-        if is_receipt_qr(code):  # a customer's receipt: open it for a return
+        chosen = self.grid.highlighted()
+        if chosen is not None:  # picked with the arrows
             self.scan.clear()
-            self.return_receipt_requested.emit(code)
+            self._last_hits = []
+            self.add_product(chosen)
+            return
+        readings = keyboard.readings(code)
+        qr = next((r for r in readings if is_receipt_qr(r)), None)
+        if qr is not None:  # a customer's receipt: open it for a return
+            self.scan.clear()
+            self.return_receipt_requested.emit(qr)
             return
         with self.session.ctx.read() as s:
             product = lookups.product_by_code(s, code)
         if product is None:
-            hits = self._last_hits if self._last_hits else []
-            if len(hits) == 1 and not code.isdigit():
+            hits = self._last_hits
+            looks_scanned = any(r.isdigit() for r in readings) or keyboard.looks_mangled(code)
+            if len(hits) == 1 and not looks_scanned:
                 product = hits[0]
             else:
                 self.scan.selectAll()
-                if code.isdigit() or not hits:
-                    self.say(
-                        _("Unknown barcode “{code}”: nothing was added.", code=code), error=True
-                    )
+                if looks_scanned or not hits:
+                    self.say(keyboard.unknown_code(code).message, error=True)
                 else:
-                    self.say(_("Several products match: tap the right one."))
+                    self.say(_("Several products match: choose one with ↑ ↓ and Enter, or tap it."))
                 return
         self.scan.clear()
         self._last_hits = []
         self.add_product(product.id)
+
+    def take_scan(self, code: str) -> None:
+        """A code typed while a dialog was open (the next customer's first item)."""
+        self.scan.setText(code.strip())
+        self.on_enter()
 
     def add_product(self, product_id: int) -> None:
         try:
@@ -413,9 +397,7 @@ class SellScreen(QWidget):
         self.focus_scan()
 
     def _add(self, product_id: int) -> None:
-        checkout = self.session.checkout
-        if checkout.state is CheckoutState.PAYMENT:
-            checkout.back_to_cart()
+        checkout = self._cart()
         with self.session.ctx.read() as s:
             product = s.get(Product, product_id)
             by_weight, unit = product.sold_by_weight, product.unit
@@ -428,12 +410,13 @@ class SellScreen(QWidget):
                 _("{name}: weight or volume in {unit}", name=name, unit=unit_label(unit)),
                 "quantity",
             )
+            qty = self._checked(product_id, qty, name, unit)
             if qty is None:
                 return
         line = checkout.add_product_id(product_id, qty)
         self.select_line(line.line_id)
-        if self._showing_hits and not self.scan.text():  # back from search results
-            self.show_products(self._filtered_products())
+        if self.grid.showing_hits and not self.scan.text():  # back from search results
+            self.grid.show_products(self._filtered_products())
 
     # -- cart --------------------------------------------------------------------------------
     def refresh_cart(self) -> None:
@@ -451,119 +434,14 @@ class SellScreen(QWidget):
         count = sum(1 for _line in checkout.lines)
         self.count_label.setText(ngettext("{n} line", "{n} lines", count) if count else "")
         has_lines = bool(checkout.lines)
+        if has_lines:
+            self.last_change.hide()  # the next sale has begun
         self.pay.setEnabled(has_lines)
         for key in ("minus", "plus", "qty", "discount", "price", "remove", "void"):
             self.buttons[key].setEnabled(has_lines)
         self.buttons["reprint"].setEnabled(self.session.last_receipt is not None)
         if not (selected and self.select_line(selected)) and has_lines:
             select_row(self.cart, len(checkout.lines) - 1)  # the removed line's neighbour
-
-    def select_line(self, line_id: str) -> bool:
-        for row in range(self.cart_model.rowCount()):
-            if self.cart_model.line_id(row) == line_id:
-                select_row(self.cart, row)
-                self.cart.scrollTo(self.cart_model.index(row, 0))
-                return True
-        return False
-
-    def selected_line_id(self) -> str | None:
-        rows = self.cart.selectionModel().selectedRows() if self.cart.selectionModel() else []
-        if rows:
-            return self.cart_model.line_id(rows[0].row())
-        return None
-
-    def _line(self):
-        line_id = self.selected_line_id()
-        if line_id is None:
-            raise CooposError(_("Pick a line in the cart first."))
-        return self.session.checkout.line(line_id)
-
-    @guarded()
-    def step(self, delta: int) -> None:
-        line = self._line()
-        if line.sold_by_weight:
-            self.ask_quantity()
-            return
-        self.session.checkout.increment(line.line_id, delta)
-        self.focus_scan()
-
-    @guarded()
-    def ask_quantity(self) -> None:
-        line = self._line()
-        prompt = (
-            _("{name}: quantity", name=line.name)
-            if not line.sold_by_weight
-            else _("{name}: weight or volume in {unit}", name=line.name, unit=unit_label(line.unit))
-        )
-        qty = ask_value(self, _("Quantity"), prompt, "quantity", str(line.quantity.normalize()))
-        if qty is not None:
-            self.session.checkout.set_quantity(line.line_id, qty)
-        self.focus_scan()
-
-    @guarded()
-    def ask_discount(self) -> None:
-        line = self._line()
-        amount = ask_value(
-            self,
-            _("Discount"),
-            _(
-                "Discount on {name}, in MAD (the line is {amount})",
-                name=line.name,
-                amount=format_money(line.gross),
-            ),
-        )
-        if amount is None:
-            return
-        checkout = self.session.checkout
-        try:
-            checkout.set_line_discount(line.line_id, amount)
-        except ApprovalRequired as needed:
-            approver = approve(
-                self.session.ctx,
-                self,
-                needed.action,
-                _("A discount this large needs a manager."),
-                self.session,
-            )
-            if approver is None:
-                return
-            checkout.set_line_discount(line.line_id, amount, approver)
-        self.focus_scan()
-
-    @guarded()
-    def ask_price(self) -> None:
-        line = self._line()
-        approver = approve(
-            self.session.ctx,
-            self,
-            "price_override",
-            _("Changing a price needs a manager."),
-            self.session,
-        )
-        if approver is None:
-            return
-        price = ask_value(
-            self,
-            _("Price"),
-            _("New unit price of {name}", name=line.name),
-            initial=f"{Decimal(line.price) / 100:.2f}",
-        )
-        if price is not None:
-            self.session.checkout.override_price(line.line_id, price, approver)
-        self.focus_scan()
-
-    @guarded()
-    def remove_line(self) -> None:
-        line = self._line()
-        self.session.checkout.remove_line(line.line_id, reason="removed at the till")
-        self.focus_scan()
-
-    @guarded()
-    def undo_last(self) -> None:
-        removed = self.session.checkout.undo_last_line()
-        if removed:
-            self.say(_("Removed {name}.", name=removed.name))
-        self.focus_scan()
 
     @guarded()
     def void_sale(self) -> None:
@@ -579,7 +457,8 @@ class SellScreen(QWidget):
     def escape(self) -> None:
         if self.scan.text():
             self.scan.clear()
-            self.show_products(self._filtered_products())
+            self._last_hits = []
+            self.grid.show_products(self._filtered_products())
         self.focus_scan()
 
     @guarded()

@@ -197,7 +197,24 @@ class SettingsScreen(QWidget):
         self.discount.setMaxLength(6)
         form.addRow(_("Sellers' discount limit (%)"), self.discount)
         form.addRow(wrap(_("A larger discount needs a manager's PIN.")))
+        self.max_pieces = self._spin("max_pieces", 100000, _("pieces"))
+        form.addRow(_("Confirm a line above"), self.max_pieces)
+        self.max_kg = self._spin("max_kg", 100000, _("kg or l"))
+        form.addRow(_("Confirm a weight above"), self.max_kg)
+        form.addRow(
+            wrap(_("A typed quantity above these, or above the stock on hand, is asked twice."))
+        )
         return box
+
+    @staticmethod
+    def _spin(name: str, top: int, unit: str) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setObjectName(name)
+        spin.setRange(0, top)
+        spin.setSuffix(" " + unit)
+        spin.setSpecialValueText(_("Never"))
+        spin.setMinimumHeight(40)
+        return spin
 
     def _backup_box(self) -> QGroupBox:
         box = QGroupBox(_("Backups"))
@@ -474,6 +491,8 @@ class SettingsScreen(QWidget):
         self.idle.setValue(int(values.get("idle_lock_minutes") or 0))
         self.discount.setText(format_rate_bp(int(values.get("discount.seller_limit_bp") or 0)))
         self.shift_rules.load(values)
+        self.max_pieces.setValue(int(values.get("quantity.max_pieces") or 0))
+        self.max_kg.setValue(int(values.get("quantity.max_kg") or 0))
         self.backup_folder.setText(values.get("backup.folder") or "")
         self.printer_uri.setText(values.get("printer.uri") or "")
         self.show_sync()
@@ -493,6 +512,8 @@ class SettingsScreen(QWidget):
         values["idle_lock_minutes"] = self.idle.value()
         values["discount.seller_limit_bp"] = parse_rate_bp(self.discount.text().strip() or "0")
         values.update(self.shift_rules.values())
+        values["quantity.max_pieces"] = self.max_pieces.value()
+        values["quantity.max_kg"] = self.max_kg.value()
         values["backup.folder"] = self.backup_folder.text().strip()
         values["printer.uri"] = self.printer_uri.text().strip()
         values["printer.width"] = self.printer_width.currentData()

@@ -24,6 +24,7 @@ from coopos.db.models import User
 from coopos.domain.catalog import Role
 from coopos.domain.errors import CooposError, ValidationError
 from coopos.domain.pin_policy import check_pin
+from coopos.domain.security import normalise_pin
 from coopos.i18n import N_, _
 from coopos.services import pin_guard, users
 from coopos.services.reports import Column, Table
@@ -144,7 +145,7 @@ class PinDialog(QDialog):
             raise ValidationError(_("A user needs a name."))
         role = self.user.role if self.user is not None else self.role.currentData()
         pin = check_pin(self.pin.text(), role)
-        if self.pin2.text().strip() != self.pin.text().strip():
+        if normalise_pin(self.pin2.text()) != pin:  # the same PIN, however typed
             self.pin2.clear()
             self.pin2.setFocus()
             raise ValidationError(_("The two PINs are different: type the PIN again."))

@@ -31,6 +31,7 @@ class ManagerApproval(QDialog):
         self.pad = PinPad()
         self.pad.submitted.connect(self.check)
         layout.addWidget(self.pad)
+        self.pad.focus()  # the manager types at once, on the keyboard or the pad
 
     def check(self, pin: str) -> None:
         try:

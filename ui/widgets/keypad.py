@@ -1,10 +1,14 @@
-"""Touch keypads: a PIN pad, and a dialog to type an amount or a quantity."""
+"""Touch keypads: a PIN pad, and a dialog to type an amount or a quantity.
+
+What is typed goes through ``coopos.domain.keyboard``: Arabic-Indic and Persian digits, and
+the digit row of an AZERTY keyboard without Shift (``&é"'``), read as the digits meant."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -16,12 +20,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coopos.domain import keyboard
 from coopos.domain.errors import CooposError
 from coopos.domain.money import Cents, parse_amount
 from coopos.domain.quantity import quantity
 from coopos.i18n import _
 from ui.errors import name_standard_buttons
 from ui.theme import set_role
+
+
+class KeyField(QLineEdit):
+    """A line edit that leaves the screen's keys to the screen: a line edit takes Ctrl+Z
+    (undo its text), Delete and Ctrl+Delete for itself, so the screen's shortcuts on those
+    keys would never fire while it has the focus (and it always has it)."""
+
+    def __init__(self, always: tuple[str, ...] = (), when_empty: tuple[str, ...] = (), parent=None):
+        super().__init__(parent)
+        self._always = [QKeySequence(k) for k in always]
+        self._when_empty = [QKeySequence(k) for k in when_empty]
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride:
+            keys = QKeySequence(event.keyCombination())
+            if keys in self._always or (keys in self._when_empty and not self.text()):
+                event.ignore()  # not ours: let the screen's shortcut fire
+                return True
+        return super().event(event)
 
 
 class Keypad(QWidget):
@@ -72,6 +96,7 @@ class PinPad(QWidget):
         layout.addWidget(Keypad(self.field))
         ok = set_role(QPushButton(_("OK")), "primary")
         ok.setObjectName("pinSubmit")
+        ok.setAutoDefault(False)  # Enter in the field submits once, not twice
         ok.clicked.connect(self.submit)
         layout.addWidget(ok)
 
@@ -115,11 +140,12 @@ class ValueDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.field.setFocus()
 
     def accept(self) -> None:
         try:
-            text = self.field.text()
-            self.value = parse_amount(text) if self.kind == "amount" else quantity(text)
+            parse = parse_amount if self.kind == "amount" else quantity
+            self.value = keyboard.parse_typed(self.field.text(), parse)
             if self.kind == "quantity" and self.value <= 0:
                 raise CooposError(_("The quantity must be more than zero."))
         except CooposError as exc:
