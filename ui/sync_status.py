@@ -86,6 +86,8 @@ def describe(state: sync.SyncState) -> tuple[str, bool]:
     if state.last_ok_utc:
         moment = datetime.fromisoformat(state.last_ok_utc).astimezone()
         when = moment.strftime("%H:%M")
+    if state.stopped_at:  # not a network problem: waiting will not help
+        return _("Sending stopped: {n} waiting · tell support", n=state.waiting), True
     if state.last_error:
         text = _("Offline: {n} waiting to send", n=state.waiting)
         if when:

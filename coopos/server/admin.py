@@ -446,6 +446,8 @@ def _apply_rows(
     }
     taken = set(coops)
     received: list[tuple[str, Decimal]] = []
+    had = {sku: sorted(b.barcode for b in p.barcodes) for sku, p in products.items()}
+    _free_barcodes(s, rows, products)
     for row in rows:
         coop = coops.get(row.cooperative.upper()) or coop_by_name.get(row.cooperative.lower())
         if coop is None:
@@ -487,7 +489,7 @@ def _apply_rows(
             summary.created += 1
             log.touch(product)
         else:
-            new_barcodes = sorted(row.barcodes) != sorted(b.barcode for b in product.barcodes)
+            new_barcodes = sorted(row.barcodes) != had[row.sku]
             changed = product.cooperative is not coop or product.category is not category
             changed |= any(getattr(product, k) != v for k, v in values.items())
             changed |= new_barcodes or not product.active
@@ -497,8 +499,10 @@ def _apply_rows(
                 product.cooperative, product.category, product.active = coop, category, True
                 product.updated_utc = now  # the row is updated, so its version moves
                 if new_barcodes:
-                    product.barcodes = [ProductBarcode(barcode=b) for b in row.barcodes]
-                    s.flush()  # free old barcodes before another row reuses them
+                    kept = {b.barcode: b for b in product.barcodes}
+                    product.barcodes = [
+                        kept.get(b) or ProductBarcode(barcode=b) for b in row.barcodes
+                    ]
                 summary.updated += 1
                 log.touch(product)
             else:
@@ -528,6 +532,21 @@ def _apply_rows(
                 for sku, qty in received
             ],
         )
+
+
+def _free_barcodes(s: Session, rows: list[CatalogRow], products: dict[str, Product]) -> None:
+    """Take from each product of the file the barcodes it loses, before any is given:
+    barcodes may change hands within one file (two products swap theirs)."""
+    wanted = {row.sku: set(row.barcodes) for row in rows}
+    freed = False
+    for sku, product in products.items():
+        if sku in wanted:
+            keep = [b for b in product.barcodes if b.barcode in wanted[sku]]
+            if len(keep) != len(product.barcodes):
+                product.barcodes = keep
+                freed = True
+    if freed:
+        s.flush()
 
 
 # -- product edits (API) -------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
-from coopos.server import schemas
+from coopos.server import event_parts, schemas
 from coopos.server.db import Database
 from coopos.server.models import (
     AdminToken,
@@ -651,7 +651,8 @@ def _store(s: Session, now: datetime, device: Device, new: list[_Incoming]) -> l
         raise SyncError(
             409, "uuid_conflict", f"event {taken.uuid} is already stored", seq=seq, uuid=taken.uuid
         )
-    for event in new:
+    projected = _logical(s, device.id, new)
+    for event in projected:
         model = schemas.PAYLOADS.get(event.kind)
         if model is None:
             continue
@@ -693,11 +694,46 @@ def _store(s: Session, now: datetime, device: Device, new: list[_Incoming]) -> l
     )
     for event, event_id in zip(new, ids, strict=True):
         event.id = event_id
+    ids_by_seq = {e.seq: e.id for e in new}
     projection = _Projection(s, now, device)
-    for event in new:
+    for event in projected:
+        event.id = ids_by_seq[event.seq]  # a whole event: its last part's row
         projection.add(event)
     projection.write()
     return projection.flags
+
+
+def _logical(s: Session, device_id: int, new: list[_Incoming]) -> list[_Incoming]:
+    """The events to project: ordinary events as they are, and each multi-part group as
+    its whole event in place of its last part (``event_parts``); other parts are only
+    stored."""
+    try:
+        found = event_parts.logical_events(s, device_id, new)
+    except event_parts.GroupError as exc:
+        raise SyncError(422, "invalid_event", exc.reason, seq=exc.seq) from None
+    projected = []
+    for item in found:
+        last = item.event
+        if item.whole is None:
+            projected.append(last)
+            continue
+        kind, payload = item.whole
+        try:
+            check_text(payload)  # the joined text may hold escapes of what a part may not
+        except ValueError as exc:
+            raise SyncError(422, "invalid_event", str(exc), seq=last.seq) from None
+        projected.append(
+            _Incoming(
+                seq=last.seq,
+                uuid=last.payload["group"],
+                kind=kind,
+                payload=payload,
+                text="",
+                sha="",
+                created_utc=last.created_utc,
+            )
+        )
+    return projected
 
 
 class _Projection:

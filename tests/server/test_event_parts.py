@@ -1,0 +1,156 @@
+"""Multi-part events on the server (issue 13, item 3): the parts of a large event are
+stored as they come, and the whole event is projected exactly once, when its last part
+arrives, whatever the pushes and retries in between; a group that cannot make a whole is
+refused like any unreadable event."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from coopos.protocol import parts
+from coopos.server.models import Event, EventFlag, StockMovement, new_uuid
+
+LIMIT = 900  # bytes per part: a few movements each, so a test's event has many parts
+
+
+def count(db, model, *where) -> int:
+    with db.read() as s:
+        return s.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+
+
+def received(till, n: int, sku="ARG-OIL-100", reference="BL-1"):
+    return [till.movement(sku, Decimal(1), "received", reference) for _ in range(n)]
+
+
+def in_parts(till, kind: str, payload: dict, limit: int = LIMIT) -> list[dict]:
+    """The part events a till writes for one large event."""
+    pieces = parts.split(kind, json.dumps(payload, ensure_ascii=False), new_uuid(), limit)
+    return [till.event(parts.PART_KIND, piece) for piece in pieces]
+
+
+def stock(client, till, sku="ARG-OIL-100") -> str:
+    rows = client.get(f"/v1/stock?location=SHOP&sku={sku}", headers=till.headers).json()["rows"]
+    return rows[0]["quantity"] if rows else "0.000"
+
+
+def test_parts_are_kept_until_the_last_one_then_projected_once(client, db, till):
+    till.sale(("ARG-OIL-100", "1"))
+    group = in_parts(till, "stock.movements", {"movements": received(till, 30)})
+    till.sale(("ARG-OIL-100", "1"))
+    assert len(group) > 4
+
+    first = till.push(till.outbox[:3])  # the sale and two parts: nothing of them counts yet
+    assert first.status_code == 200, first.text
+    assert first.json()["stored"] == 3
+    assert stock(client, till) == "39.000"  # 40 received by head office, 1 sold
+    assert count(db, StockMovement, StockMovement.reference == "BL-1") == 0
+
+    rest = till.outbox[3:]
+    answer = till.push(rest)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["acked_through"] == len(till.outbox)
+    assert stock(client, till) == "68.000"  # 39 + 30, then one more sold
+    assert count(db, StockMovement, StockMovement.reference == "BL-1") == 30
+
+    again = till.push(rest)  # the answer was lost: the resend changes nothing
+    assert again.json()["duplicates"] == len(rest)
+    assert count(db, StockMovement, StockMovement.reference == "BL-1") == 30
+    assert count(db, Event) == len(till.outbox)  # each part stored once, raw
+
+
+def test_a_whole_event_in_one_push_and_its_flags(client, db, till):
+    movements = received(till, 20, sku="NO-SUCH-SKU")
+    group = in_parts(till, "stock.movements", {"movements": movements})
+    answer = till.push()
+    assert answer.status_code == 200, answer.text
+    flags = answer.json()["flagged"]
+    # a whole event's flags name its last part and the group (the whole event's uuid)
+    assert {f["code"] for f in flags} == {"unknown_sku"}
+    assert {(f["seq"], f["uuid"]) for f in flags} == {
+        (group[-1]["seq"], group[-1]["payload"]["group"])
+    }
+    with db.read() as s:
+        flagged = s.execute(select(Event.seq).join(EventFlag, EventFlag.event_id == Event.id))
+        assert set(flagged.scalars()) == {group[-1]["seq"]}
+
+
+def test_a_whole_event_follows_the_rules_of_its_kind(client, till):
+    elsewhere = received(till, 10)
+    elsewhere[3]["location"] = "WH"  # not this till's location
+    in_parts(till, "stock.movements", {"movements": elsewhere})
+    answer = till.push()
+    assert answer.status_code == 403
+    assert answer.json()["detail"]["code"] == "forbidden_location"
+    assert answer.json()["detail"]["seq"] == till.outbox[-1]["seq"]
+
+
+def test_a_whole_payload_that_is_not_valid_is_refused_at_its_last_part(db, till):
+    movements = received(till, 10)
+    movements[5]["quantity"] = "a lot"
+    in_parts(till, "stock.movements", {"movements": movements})
+    answer = till.push()
+    assert answer.status_code == 422
+    detail = answer.json()["detail"]
+    assert detail["code"] == "invalid_event" and detail["seq"] == till.outbox[-1]["seq"]
+    assert count(db, Event) == 0  # nothing of the batch is stored
+
+
+def test_a_nul_hidden_in_the_joined_text_is_refused(db, till):
+    movements = received(till, 10)
+    movements[2]["note"] = "a\x00b"  # a part carries it escaped: "a\\u0000b"
+    in_parts(till, "stock.movements", {"movements": movements})
+    answer = till.push()
+    assert answer.status_code == 422 and "NUL" in answer.json()["detail"]["message"]
+
+
+def test_groups_that_cannot_make_a_whole_are_refused(db, till, new_till):
+    # interrupted by another event
+    in_parts(till, "stock.movements", {"movements": received(till, 10)})
+    interrupting = till.sale(("ALM-500", "1"))
+    till.outbox.remove(interrupting)
+    till.outbox.insert(2, interrupting)
+    for seq, event in enumerate(till.outbox, start=1):
+        event["seq"] = seq
+    answer = till.push()
+    assert answer.status_code == 422
+    assert (
+        answer.json()["detail"]["seq"] == 3 and "interrupts" in answer.json()["detail"]["message"]
+    )
+
+    # interrupted across two pushes: the open group is read back from the stored parts
+    other = new_till()
+    in_parts(other, "stock.movements", {"movements": received(other, 10)})
+    other.outbox.pop()  # the last part never comes...
+    assert other.push().status_code == 200
+    other.sale(("ALM-500", "1"))  # ... and an ordinary event follows
+    late = other.push(other.outbox[-1:])
+    assert late.status_code == 422 and "interrupts" in late.json()["detail"]["message"]
+
+    # a group that starts with part 2
+    third = new_till()
+    pieces = in_parts(third, "stock.movements", {"movements": received(third, 10)})
+    third.outbox[:] = pieces[1:]
+    for seq, event in enumerate(third.outbox, start=1):
+        event["seq"] = seq
+    answer = third.push()
+    assert answer.status_code == 422 and "comes first" in answer.json()["detail"]["message"]
+
+
+def test_parts_whose_data_does_not_join_are_refused(db, till):
+    pieces = in_parts(till, "stock.movements", {"movements": received(till, 10)})
+    pieces[-1]["payload"]["data"] = pieces[-1]["payload"]["data"][:-1]  # the object unclosed
+    answer = till.push()
+    assert answer.status_code == 422
+    assert "do not join" in answer.json()["detail"]["message"]
+    assert count(db, Event) == 0
+
+
+def test_a_malformed_part_is_refused_with_its_seq(db, till):
+    till.sale(("ALM-500", "1"))
+    till.event(parts.PART_KIND, {"group": "nope", "kind": "stock.movements", "part": 1})
+    answer = till.push()
+    assert answer.status_code == 422
+    assert answer.json()["detail"]["seq"] == 2 and "uuid" in answer.json()["detail"]["message"]
