@@ -5,11 +5,12 @@ new events into the *logical* events to project: an ordinary event stands for it
 group's last part stands for the whole event (its parts' data joined), the other parts
 for nothing.  A group's parts are consecutive events of one device, so the parts stored
 by earlier pushes are read back from ``events`` when the last one arrives, and the whole
-is projected exactly once: in the transaction that stores its last part.
+is projected exactly once: in the transaction that stores its last part.  A group whose
+last part never comes is kept (its parts stored) and never counted.
 
-Anything that breaks a group (a part missing, out of order, interrupted by another event,
-or data that does not join into a JSON object) raises :class:`PartError` naming the
-event's ``seq``; the push refuses it like any unreadable payload.
+What cannot make a whole event (a part that is not one, a last part whose group misses
+a part or whose data does not join into a JSON object) is a ``problem`` of that one
+event, with the reason; the caller treats it as any unreadable payload.
 """
 
 from __future__ import annotations
@@ -33,27 +34,14 @@ class Pushed(Protocol):
     payload: Any
 
 
-class GroupError(ValueError):
-    def __init__(self, seq: int, reason: str):
-        super().__init__(reason)
-        self.seq = seq
-        self.reason = reason
-
-
 @dataclass(frozen=True)
 class Logical:
     """What to project for one pushed event: ``whole`` is ``(kind, payload)`` when the
-    event is the last part of a group, ``None`` when it is an ordinary event."""
+    event is the last part of a group; ``problem`` says why the event cannot be read."""
 
     event: Any
     whole: tuple[str, dict[str, Any]] | None = None
-
-
-def _read(seq: int, payload: Any) -> Part:
-    try:
-        return parts.read_part(payload)
-    except parts.PartError as exc:
-        raise GroupError(seq, str(exc)) from None
+    problem: str | None = None
 
 
 def _stored_before(s: Session, device_id: int, first_seq: int, count: int) -> dict[int, Any]:
@@ -77,52 +65,33 @@ def _stored_before(s: Session, device_id: int, first_seq: int, count: int) -> di
 def logical_events(s: Session, device_id: int, new: Sequence[Pushed]) -> list[Logical]:
     """The events to project for ``new`` (the batch's events above the device's
     high-water mark, in ``seq`` order without a hole)."""
-    if not new:
-        return []
-    read = {e.seq: _read(e.seq, e.payload) for e in new if e.kind == parts.PART_KIND}
-    first = new[0].seq
-    # An unfinished group stored by an earlier push continues with the first new event.
-    before = _stored_before(s, device_id, first, 1).get(first - 1)
-    open_part = _read(first - 1, before[1]) if before and before[0] == parts.PART_KIND else None
+    read: dict[int, Part] = {}
     result: list[Logical] = []
     for event in new:
-        part = read.get(event.seq)
-        if open_part is not None and open_part.part < open_part.parts:
-            if part is None or (part.group, part.part) != (open_part.group, open_part.part + 1):
-                raise GroupError(
-                    event.seq,
-                    f"event {event.seq} interrupts group {open_part.group} after part "
-                    f"{open_part.part} of {open_part.parts}",
-                )
-        elif part is not None and part.part != 1:
-            raise GroupError(event.seq, f"part {part.part} of group {part.group} comes first")
-        open_part = part
-        if part is None:
+        if event.kind != parts.PART_KIND:
             result.append(Logical(event))
-        elif part.part == part.parts:
-            result.append(Logical(event, _whole(s, device_id, new, read, event.seq, part)))
+            continue
+        try:
+            part = read[event.seq] = parts.read_part(event.payload)
+            if part.part == part.parts:
+                result.append(Logical(event, whole=_whole(s, device_id, new, read, event.seq)))
+        except parts.PartError as exc:
+            result.append(Logical(event, problem=str(exc)))
     return result
 
 
 def _whole(
-    s: Session,
-    device_id: int,
-    new: Sequence[Pushed],
-    read: dict[int, Part],
-    last_seq: int,
-    last: Part,
+    s: Session, device_id: int, new: Sequence[Pushed], read: dict[int, Part], last_seq: int
 ) -> tuple[str, dict[str, Any]]:
+    last = read[last_seq]
     first_seq = last_seq - last.parts + 1
-    missing = new[0].seq - first_seq  # parts stored by earlier pushes
+    earlier = new[0].seq - first_seq  # parts stored by earlier pushes
     stored = {
-        seq: _read(seq, payload)
-        for seq, (kind, payload) in _stored_before(s, device_id, new[0].seq, missing).items()
+        seq: parts.read_part(payload)
+        for seq, (kind, payload) in _stored_before(s, device_id, new[0].seq, earlier).items()
         if kind == parts.PART_KIND
     }
     group = [read.get(seq) or stored.get(seq) for seq in range(first_seq, last_seq + 1)]
     if any(part is None for part in group):
-        raise GroupError(last_seq, f"group {last.group} misses some of its {last.parts} parts")
-    try:
-        return parts.join([part for part in group if part is not None])
-    except parts.PartError as exc:
-        raise GroupError(last_seq, str(exc)) from None
+        raise parts.PartError(f"group {last.group} misses some of its {last.parts} parts")
+    return parts.join([part for part in group if part is not None])

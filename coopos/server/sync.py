@@ -707,13 +707,11 @@ def _logical(s: Session, device_id: int, new: list[_Incoming]) -> list[_Incoming
     """The events to project: ordinary events as they are, and each multi-part group as
     its whole event in place of its last part (``event_parts``); other parts are only
     stored."""
-    try:
-        found = event_parts.logical_events(s, device_id, new)
-    except event_parts.GroupError as exc:
-        raise SyncError(422, "invalid_event", exc.reason, seq=exc.seq) from None
     projected = []
-    for item in found:
+    for item in event_parts.logical_events(s, device_id, new):
         last = item.event
+        if item.problem is not None:
+            raise SyncError(422, "invalid_event", item.problem, seq=last.seq)
         if item.whole is None:
             projected.append(last)
             continue

@@ -461,17 +461,29 @@ def _apply_rows(uow, rows, summary, filename, user_id, progress) -> None:
 
 
 def search_text(product: Product) -> str:
-    parts = [product.sku, *product.names.values(), *(b.barcode for b in product.barcodes)]
-    coop = product.cooperative
+    barcodes = [b.barcode for b in product.barcodes]
+    return index_text(product.sku, product.names.values(), barcodes, product.cooperative)
+
+
+def index_text(
+    sku: str, names: Iterable[str | None], barcodes: Iterable[str], coop: Cooperative | None
+) -> str:
+    """What the search index holds for a product (its barcodes in order)."""
+    parts = [sku, *names, *barcodes]
     if coop is not None:
         parts += [coop.code, *coop.names.values()]
     return normalise(" ".join(p for p in parts if p))
 
 
 def reindex(session: Session, products: list[Product]) -> None:
-    if not products:
+    reindex_texts(session, {p.id: search_text(p) for p in products})
+
+
+def reindex_texts(session: Session, texts: dict[int, str]) -> None:
+    """Replace the search index rows of these product ids."""
+    if not texts:
         return
-    ids = [p.id for p in products]
+    ids = list(texts)
     for chunk in range(0, len(ids), 500):
         part = ids[chunk : chunk + 500]
         session.execute(
@@ -479,7 +491,7 @@ def reindex(session: Session, products: list[Product]) -> None:
         )
     session.execute(
         text("INSERT INTO product_search(rowid, text) VALUES (:id, :text)"),
-        [{"id": p.id, "text": search_text(p)} for p in products],
+        [{"id": pid, "text": body} for pid, body in texts.items()],
     )
 
 

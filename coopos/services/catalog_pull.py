@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from coopos.db.models import (
@@ -32,8 +33,9 @@ from coopos.db.models import (
     Product,
     ProductBarcode,
     User,
+    new_uuid,
 )
-from coopos.services.catalog import reindex
+from coopos.services.catalog import index_text, reindex_texts, search_text
 
 log = logging.getLogger(__name__)
 
@@ -66,31 +68,31 @@ def final_states(changes: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]
 
 
 def apply_changes(session: Session, changes: list[dict[str, Any]]) -> set[int]:
-    """Apply one pulled page; returns the ids of the products whose search text may have
-    changed (already reindexed)."""
+    """Apply one pulled page, search index included; returns the ids of the products
+    whose search text may have changed."""
     states = final_states(changes)
     _apply_fairs(session, states["fair"])
     _apply_locations(session, states["location"])
     renamed = _apply_cooperatives(session, states["cooperative"])
     _apply_categories(session, states["category"])
-    touched = _apply_products(session, states["product"])
+    texts, others = _apply_products(session, states["product"])
     _apply_users(session, states["user"])
     session.flush()
     if renamed:  # a cooperative's names are in its products' search text
-        touched |= set(
+        others |= set(
             session.execute(select(Product.id).where(Product.cooperative_id.in_(renamed)))
             .scalars()
             .all()
         )
     products: list[Product] = []
-    for chunk in _chunks(touched):
+    for chunk in _chunks(others - set(texts)):
         products += session.execute(
             select(Product)
             .where(Product.id.in_(chunk))
             .options(selectinload(Product.barcodes), selectinload(Product.cooperative))
         ).scalars()
-    reindex(session, products)
-    return touched
+    reindex_texts(session, {**texts, **{p.id: search_text(p) for p in products}})
+    return set(texts) | others
 
 
 # -- rows keyed by a code ------------------------------------------------------------------
@@ -203,33 +205,147 @@ def _match(
             if (
                 candidate is not None
                 and candidate.uuid not in page_uuids
-                and id(candidate) not in taken
+                and candidate.id not in taken
             ):
                 row = candidate
         if row is not None:
-            taken.add(id(row))
+            taken.add(row.id)
         pairs.append((data, row))
     return pairs
 
 
-def _release(
-    session: Session, pairs: list[tuple[dict, Any]], key: str, holders: dict[str, Any]
-) -> None:
-    """Park the codes (``key``) that change hands before anyone takes them: the rows
-    that get another one, and rows outside the page that hold one the page gives away
-    (a till's own product whose SKU head office gave to another: it keeps the parked
-    one)."""
-    mine = {id(row) for _data, row in pairs if row is not None}
+def _to_park(pairs: list[tuple[dict, Any]], key: str, holders: dict[str, Any]) -> list[Any]:
+    """The rows whose code (``key``) must be parked before anyone takes one: the rows
+    that get another one, and rows outside the page that hold one the page gives away (a
+    till's own product whose SKU head office gave to another: it keeps the parked one)."""
+    mine = {row.id for _data, row in pairs if row is not None}
     moving = [row for data, row in pairs if row is not None and getattr(row, key) != data[key]]
-    wanted = {data[key]: row for data, row in pairs}
     for code, holder in holders.items():
-        if id(holder) not in mine and wanted.get(code) is not holder:
+        if holder.id not in mine:
             log.warning("the till's %s %s gives way to head office's", key, code)
             moving.append(holder)
-    for row in moving:
-        setattr(row, key, _aside(row, key))
-    if moving:
-        session.flush()
+    return moving
+
+
+@dataclass
+class _Row:
+    """A till product as a page sees it (read and written with plain statements: a page
+    of 1,000 products through the ORM's unit of work costs seconds)."""
+
+    id: int
+    uuid: str
+    sku: str
+
+
+def _product_rows(session: Session, states: list[dict[str, Any]]) -> tuple[dict, dict]:
+    """The till's products with the page's uuids, and with its SKUs (one object per row)."""
+    rows: dict[int, _Row] = {}
+    found: dict[str, dict[str, _Row]] = {"uuid": {}, "sku": {}}
+    for column in ("uuid", "sku"):
+        for chunk in _chunks({d.get(column) for d in states} - {None, ""}):
+            query = select(_TABLE.c.id, _TABLE.c.uuid, _TABLE.c.sku)
+            for r in session.execute(query.where(_TABLE.c[column].in_(chunk))):
+                row = rows.setdefault(r.id, _Row(r.id, r.uuid, r.sku))
+                found[column][getattr(row, column)] = row
+    return found["uuid"], found["sku"]
+
+
+_NAMES = tuple(f"name_{lang}" for lang in ("ar", "fr", "en", "zgh"))
+_TABLE = Product.__table__
+_PARK = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("row_id"))
+    .values(sku=bindparam("parked"), version=_TABLE.c.version + 1)
+)
+
+
+def _columns(data: dict[str, Any], row: _Row | None, coops: dict, categories: dict) -> dict:
+    category = categories[data["category"]] if data.get("category") else None
+    return {
+        "uuid": data.get("uuid") or (row.uuid if row else new_uuid()),
+        "sku": data["sku"],
+        **{name: data.get(name) for name in _NAMES},
+        "cooperative_id": coops[data["cooperative"]].id,
+        "category_id": category.id if category else None,
+        "unit": data.get("unit") or "piece",
+        "sold_by_weight": bool(data.get("sold_by_weight")),
+        "price_cents": int(data["price_cents"]),
+        "vat_rate": int(data["vat_rate"]),
+        "active": bool(data.get("active", True)),
+    }
+
+
+def _write_products(session: Session, rows: list[tuple[dict[str, Any], _Row | None]]) -> None:
+    """Update the matched rows (their version moves on) and insert the new ones."""
+    updates = [
+        {"row_id": row.id, **{f"new_{k}": v for k, v in columns.items()}}
+        for columns, row in rows
+        if row is not None
+    ]
+    if updates:
+        setting = {name: bindparam(f"new_{name}") for name in rows[0][0]}
+        statement = update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
+        session.execute(statement.values({**setting, "version": _TABLE.c.version + 1}), updates)
+    new = [columns for columns, row in rows if row is None]
+    if new:
+        session.execute(insert(_TABLE), new)
+
+
+def _apply_products(
+    session: Session, states: list[dict[str, Any]]
+) -> tuple[dict[int, str], set[int]]:
+    """Returns the search text of the page's products by id, and the ids of other
+    products that lost a barcode to them."""
+    if not states:
+        return {}, set()
+    coops = _references(session, Cooperative, {d["cooperative"] for d in states})
+    categories = _references(
+        session, Category, {d["category"] for d in states if d.get("category")}
+    )
+    session.flush()
+    by_uuid, by_sku = _product_rows(session, states)
+    pairs = _match(states, "sku", by_uuid, by_sku)
+    parked = _to_park(pairs, "sku", by_sku)
+    if parked:
+        session.execute(_PARK, [{"row_id": r.id, "parked": _aside(r, "sku")} for r in parked])
+    rows = [(_columns(data, row, coops, categories), row) for data, row in pairs]
+    _write_products(session, rows)
+    ids = {sku: row.id for sku, row in _product_rows(session, states)[1].items()}
+    barcodes = {d["sku"]: sorted(set(d.get("barcodes") or [])) for d in states}
+    others = _assign_barcodes(session, {ids[sku]: codes for sku, codes in barcodes.items()})
+    texts = {
+        ids[c["sku"]]: index_text(
+            c["sku"], (c[name] for name in _NAMES), barcodes[c["sku"]], coops[d["cooperative"]]
+        )
+        for (c, _row), d in zip(rows, states, strict=True)
+    }
+    return texts, others
+
+
+def _assign_barcodes(session: Session, owners: dict[int, list[str]]) -> set[int]:
+    """Give each product exactly its barcodes, taking them from whoever holds them (head
+    office owns the catalog); returns the other products that lost one."""
+    owner = {code: pid for pid, codes in owners.items() for code in codes}
+    table = ProductBarcode.__table__
+    losers: set[int] = set()
+    for chunk in _chunks(owner):
+        losers.update(
+            session.execute(select(table.c.product_id).where(table.c.barcode.in_(chunk))).scalars()
+        )
+    for chunk in _chunks(owners):
+        session.execute(delete(table).where(table.c.product_id.in_(chunk)))
+    for chunk in _chunks(owner):
+        session.execute(delete(table).where(table.c.barcode.in_(chunk)))
+    if owner:
+        session.execute(
+            insert(table), [{"barcode": code, "product_id": pid} for code, pid in owner.items()]
+        )
+    for row in list(session.identity_map.values()):  # the ORM's barcodes are stale now
+        if isinstance(row, Product):
+            session.expire(row)
+        elif isinstance(row, ProductBarcode):
+            session.expunge(row)
+    return losers - set(owners)
 
 
 def _lookup(session: Session, model: Any, column: str, values: Iterable[str]) -> dict[str, Any]:
@@ -241,72 +357,6 @@ def _lookup(session: Session, model: Any, column: str, values: Iterable[str]) ->
     return found
 
 
-def _apply_products(session: Session, states: list[dict[str, Any]]) -> set[int]:
-    if not states:
-        return set()
-    coops = _references(session, Cooperative, {d["cooperative"] for d in states})
-    categories = _references(
-        session, Category, {d["category"] for d in states if d.get("category")}
-    )
-    session.flush()
-    by_uuid = _lookup(session, Product, "uuid", (d.get("uuid") for d in states))
-    by_sku = _lookup(session, Product, "sku", (d["sku"] for d in states))
-    pairs = _match(states, "sku", by_uuid, by_sku)
-    _release(session, pairs, "sku", by_sku)
-    rows: list[tuple[dict[str, Any], Product]] = []
-    with session.no_autoflush:  # new rows are inserted filled, at the next flush
-        for data, found in pairs:
-            if found is None:
-                row = Product(uuid=data["uuid"]) if data.get("uuid") else Product()
-                session.add(row)
-            else:
-                row = found
-            if data.get("uuid") and row.uuid != data["uuid"]:
-                row.uuid = data["uuid"]  # matched by SKU: head office's identity from now on
-            row.sku = data["sku"]
-            _names(row, data)
-            row.cooperative = coops[data["cooperative"]]
-            row.category = categories[data["category"]] if data.get("category") else None
-            row.unit = data.get("unit") or "piece"
-            row.sold_by_weight = bool(data.get("sold_by_weight"))
-            row.price_cents = int(data["price_cents"])
-            row.vat_rate = int(data["vat_rate"])
-            row.active = bool(data.get("active", True))
-            rows.append((data, row))
-    session.flush()
-    return _assign_barcodes(session, rows)
-
-
-def _assign_barcodes(session: Session, rows: list[tuple[dict[str, Any], Product]]) -> set[int]:
-    """Give each product exactly its barcodes, taking them from whoever holds them (head
-    office owns the catalog); returns every product whose barcodes changed hands."""
-    ids = {row.id for _data, row in rows}
-    owner: dict[str, int] = {}
-    for data, row in rows:
-        for code in data.get("barcodes") or []:
-            owner[code] = row.id
-    table = ProductBarcode.__table__
-    losers: set[int] = set()
-    for chunk in _chunks(owner):
-        losers.update(
-            session.execute(select(table.c.product_id).where(table.c.barcode.in_(chunk))).scalars()
-        )
-    for chunk in _chunks(ids):
-        session.execute(delete(table).where(table.c.product_id.in_(chunk)))
-    for chunk in _chunks(owner):
-        session.execute(delete(table).where(table.c.barcode.in_(chunk)))
-    if owner:
-        session.execute(
-            insert(table), [{"barcode": code, "product_id": pid} for code, pid in owner.items()]
-        )
-    for row in list(session.identity_map.values()):  # the ORM's barcodes are stale now
-        if isinstance(row, Product):
-            session.expire(row, ["barcodes"])
-        elif isinstance(row, ProductBarcode):
-            session.expunge(row)
-    return ids | losers
-
-
 # -- users: names are unique ----------------------------------------------------------------
 
 
@@ -316,7 +366,11 @@ def _apply_users(session: Session, states: list[dict[str, Any]]) -> None:
     by_uuid = _lookup(session, User, "uuid", (d.get("uuid") for d in states))
     by_name = _lookup(session, User, "name", (d["name"] for d in states))
     pairs = _match(states, "name", by_uuid, by_name)
-    _release(session, pairs, "name", by_name)
+    parked = _to_park(pairs, "name", by_name)
+    for row in parked:
+        row.name = _aside(row, "name")
+    if parked:
+        session.flush()
     with session.no_autoflush:
         for data, found in pairs:
             row = found if found is not None else User(uuid=data["uuid"])

@@ -37,12 +37,13 @@ from coopos.services import settings
 from coopos.services import sync_refusals as refusals
 from coopos.services.catalog_pull import apply_changes
 from coopos.services.context import Context
-from coopos.sync.client import SyncClient, SyncFailure, Transport
+from coopos.sync.client import READ_SECONDS, SyncClient, SyncFailure, Transport
 
 log = logging.getLogger(__name__)
 
 PUSH_BATCH = 200
 ENVELOPE_BYTES = 200  # seq, uuid, kind and created_utc around a payload, as JSON
+PART_SECONDS = 2.0  # to wait, per part, for the answer to a multi-part event's last part
 PULL_PAGE = 500
 MAX_PULL_PAGES = 200  # one round stops there; the next round goes on
 
@@ -262,7 +263,7 @@ def _push_all(ctx: Context, client: SyncClient, retry_refused: bool = False) -> 
         if not batch:
             break
         try:
-            answer = client.push(batch, _now_iso())
+            answer = client.push(batch, _now_iso(), _patience(batch))
         except SyncFailure as exc:
             if exc.status == refusals.TOO_LARGE:
                 if len(batch) > 1:  # smaller batches, down to one event alone
@@ -297,6 +298,18 @@ def _push_all(ctx: Context, client: SyncClient, retry_refused: bool = False) -> 
     if refused is not None:
         refusals.clear_refused(ctx)  # sent after all: support fixed the server
     return pushed, flagged
+
+
+def _patience(batch: list[dict[str, Any]]) -> float:
+    """Seconds to wait for a push's answer: longer when it ends a multi-part event, which
+    the server projects whole before it answers (a lost answer is harmless, but it would
+    show the till offline)."""
+    ending = sum(
+        int(e["payload"].get("parts") or 0)
+        for e in batch
+        if e["kind"] == parts.PART_KIND and e["payload"].get("part") == e["payload"].get("parts")
+    )
+    return READ_SECONDS + PART_SECONDS * ending
 
 
 def _pull_all(ctx: Context, client: SyncClient) -> int:

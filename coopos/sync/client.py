@@ -133,7 +133,13 @@ class SyncClient:
             str(data["server_time"]),
         )
 
-    def push(self, events: list[dict[str, Any]], device_time: str) -> dict[str, Any]:
+    def push(
+        self, events: list[dict[str, Any]], device_time: str, read_seconds: float = READ_SECONDS
+    ) -> dict[str, Any]:
+        """``read_seconds``: how long to wait for the answer (longer when the server will
+        project a large multi-part event)."""
+        import httpx
+
         # Encoded here, as limits.py measures it (UTF-8, compact), whatever httpx does.
         body = json.dumps(
             {"device_time": device_time, "events": events},
@@ -146,6 +152,7 @@ class SyncClient:
             "/v1/sync/push",
             content=body,
             headers={"Content-Type": "application/json"},
+            timeout=httpx.Timeout(read_seconds, connect=CONNECT_SECONDS),
         )
 
     def high_water(self, device_time: str) -> int:
