@@ -115,13 +115,17 @@ def push_run(kind: str, till_template: Path, folder: Path, pg_url: str | None) -
         server.should_exit = True
         thread.join(10)
     result = {"kind": kind, "events": waiting, "seconds": elapsed, "left": report.waiting}
+    drop_server(db, pg)
+    return result
+
+
+def drop_server(db: Database, pg) -> None:
     db.dispose()
     if pg:
         engine, schema = pg
         with engine.connect() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         engine.dispose()
-    return result
 
 
 def large_import_run(kind: str, folder: Path, pg_url: str | None, rows: int) -> dict:
@@ -181,12 +185,7 @@ def large_import_run(kind: str, folder: Path, pg_url: str | None, rows: int) -> 
             .select_from(StockMovement)
             .where(StockMovement.device_id.isnot(None))
         ).scalar_one()
-    db.dispose()
-    if pg:
-        engine, schema = pg
-        with engine.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        engine.dispose()
+    drop_server(db, pg)
     return result
 
 

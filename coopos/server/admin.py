@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from coopos.domain.catalog import Role, Unit
+from coopos.domain.catalog import Role, Unit, released_barcodes
 from coopos.domain.errors import NotFoundError, StateError, ValidationError
 from coopos.domain.quantity import from_milli, to_milli
 from coopos.domain.search import normalise
@@ -535,17 +535,12 @@ def _apply_rows(
 
 
 def _free_barcodes(s: Session, rows: list[CatalogRow], products: dict[str, Product]) -> None:
-    """Take from each product of the file the barcodes it loses, before any is given:
-    barcodes may change hands within one file (two products swap theirs)."""
-    wanted = {row.sku: set(row.barcodes) for row in rows}
-    freed = False
-    for sku, product in products.items():
-        if sku in wanted:
-            keep = [b for b in product.barcodes if b.barcode in wanted[sku]]
-            if len(keep) != len(product.barcodes):
-                product.barcodes = keep
-                freed = True
-    if freed:
+    """Take from each product of the file the barcodes it loses, before any is given."""
+    held = {sku: [b.barcode for b in p.barcodes] for sku, p in products.items()}
+    lost = released_barcodes({row.sku: row.barcodes for row in rows}, held)
+    for sku, codes in lost.items():
+        products[sku].barcodes = [b for b in products[sku].barcodes if b.barcode not in codes]
+    if lost:
         s.flush()
 
 

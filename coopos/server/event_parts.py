@@ -74,21 +74,31 @@ def logical_events(s: Session, device_id: int, new: Sequence[Pushed]) -> list[Lo
         try:
             part = read[event.seq] = parts.read_part(event.payload)
             if part.part == part.parts:
-                result.append(Logical(event, whole=_whole(s, device_id, new, read, event.seq)))
+                whole = _whole(s, device_id, read, event.seq, stored_below=new[0].seq)
+                result.append(Logical(event, whole=whole))
         except parts.PartError as exc:
             result.append(Logical(event, problem=str(exc)))
     return result
 
 
+def stored_whole(s: Session, device_id: int, seq: int, payload: Any) -> tuple[str, dict]:
+    """The whole event that the stored last part ``seq`` stands for (to project it
+    again, e.g. a replay); raises ``PartError`` when it cannot be made."""
+    return _whole(s, device_id, {seq: parts.read_part(payload)}, seq, stored_below=seq)
+
+
 def _whole(
-    s: Session, device_id: int, new: Sequence[Pushed], read: dict[int, Part], last_seq: int
+    s: Session, device_id: int, read: dict[int, Part], last_seq: int, stored_below: int
 ) -> tuple[str, dict[str, Any]]:
+    """Join the group that ends at ``last_seq``: its parts are in ``read`` or stored
+    below ``stored_below``."""
     last = read[last_seq]
     first_seq = last_seq - last.parts + 1
-    earlier = new[0].seq - first_seq  # parts stored by earlier pushes
     stored = {
         seq: parts.read_part(payload)
-        for seq, (kind, payload) in _stored_before(s, device_id, new[0].seq, earlier).items()
+        for seq, (kind, payload) in _stored_before(
+            s, device_id, stored_below, stored_below - first_seq
+        ).items()
         if kind == parts.PART_KIND
     }
     group = [read.get(seq) or stored.get(seq) for seq in range(first_seq, last_seq + 1)]

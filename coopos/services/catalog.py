@@ -24,7 +24,7 @@ from coopos.db.models import (
     ProductBarcode,
 )
 from coopos.domain import events
-from coopos.domain.catalog import Unit
+from coopos.domain.catalog import Unit, released_barcodes
 from coopos.domain.errors import CooposError, ValidationError
 from coopos.domain.money import Cents, format_amount, parse_amount
 from coopos.domain.quantity import ZERO, format_quantity, quantity
@@ -375,6 +375,12 @@ def _apply_rows(uow, rows, summary, filename, user_id, progress) -> None:
     }
     location = lookups.location(s)
     taken_codes = set(coops)
+    had = {sku: sorted(b.barcode for b in p.barcodes) for sku, p in products.items()}
+    lost = released_barcodes({row.sku: row.barcodes for row in rows}, had)
+    for sku, codes in lost.items():  # barcodes may change hands within the file: free them first
+        products[sku].barcodes = [b for b in products[sku].barcodes if b.barcode not in codes]
+    if lost:
+        s.flush()
     touched: list[Product] = []
     stock: list[tuple[Product, Decimal]] = []
     for i, row in enumerate(rows):
@@ -421,16 +427,18 @@ def _apply_rows(uow, rows, summary, filename, user_id, progress) -> None:
         else:
             changed = product.cooperative is not coop or product.category is not category
             changed |= any(getattr(product, k) != v for k, v in values.items())
-            changed |= sorted(b.barcode for b in product.barcodes) != sorted(row.barcodes)
+            changed |= had[row.sku] != sorted(row.barcodes)
             changed |= not product.active
             if changed:
                 for key, value in values.items():
                     setattr(product, key, value)
                 product.cooperative, product.category, product.active = coop, category, True
                 product.updated_utc = uow.stamp.utc  # before the flush: one UPDATE, one version
-                if sorted(b.barcode for b in product.barcodes) != sorted(row.barcodes):
-                    product.barcodes = [ProductBarcode(barcode=b) for b in row.barcodes]
-                    s.flush()  # free old barcodes before they are reused by another row
+                if had[row.sku] != sorted(row.barcodes):
+                    kept = {b.barcode: b for b in product.barcodes}
+                    product.barcodes = [
+                        kept.get(b) or ProductBarcode(barcode=b) for b in row.barcodes
+                    ]
                 summary.updated += 1
                 touched.append(product)
             else:

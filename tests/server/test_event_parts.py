@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from coopos.protocol import parts
+from coopos.server import event_parts
 from coopos.server.models import Event, EventFlag, StockMovement, new_uuid
 
 LIMIT = 900  # bytes per part: a few movements each, so a test's event has many parts
@@ -155,3 +156,16 @@ def test_a_malformed_part_is_refused_with_its_seq(db, till):
     answer = till.push()
     assert answer.status_code == 422
     assert answer.json()["detail"]["seq"] == 2 and "uuid" in answer.json()["detail"]["message"]
+
+
+def test_a_stored_whole_event_can_be_made_again_from_its_parts(db, till):
+    """What a replay of a whole event needs: its parts, read back from the events."""
+    payload = {"movements": received(till, 12)}
+    group = in_parts(till, "stock.movements", payload)
+    assert till.sync()
+    last = group[-1]
+    with db.read() as s:
+        device_id = s.execute(select(Event.device_id).where(Event.seq == last["seq"])).scalar()
+        stored = s.execute(select(Event.payload).where(Event.seq == last["seq"])).scalar()
+        whole = event_parts.stored_whole(s, device_id, last["seq"], json.loads(stored))
+    assert whole == ("stock.movements", json.loads(json.dumps(payload)))
