@@ -300,16 +300,16 @@ def _push_all(ctx: Context, client: SyncClient, retry_refused: bool = False) -> 
     return pushed, flagged
 
 
-def _patience(batch: list[dict[str, Any]]) -> float:
-    """Seconds to wait for a push's answer: longer when it ends a multi-part event, which
-    the server projects whole before it answers (a lost answer is harmless, but it would
-    show the till offline)."""
+def _patience(batch: list[dict[str, Any]]) -> float | None:
+    """Seconds to wait for a push's answer when it ends a multi-part event, which the
+    server projects whole before it answers (a lost answer is harmless, but it would show
+    the till offline); None: the usual wait."""
     ending = sum(
         int(e["payload"].get("parts") or 0)
         for e in batch
         if e["kind"] == parts.PART_KIND and e["payload"].get("part") == e["payload"].get("parts")
     )
-    return READ_SECONDS + PART_SECONDS * ending
+    return READ_SECONDS + PART_SECONDS * ending if ending else None
 
 
 def _pull_all(ctx: Context, client: SyncClient) -> int:

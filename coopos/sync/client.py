@@ -134,12 +134,15 @@ class SyncClient:
         )
 
     def push(
-        self, events: list[dict[str, Any]], device_time: str, read_seconds: float = READ_SECONDS
+        self, events: list[dict[str, Any]], device_time: str, read_seconds: float | None = None
     ) -> dict[str, Any]:
-        """``read_seconds``: how long to wait for the answer (longer when the server will
-        project a large multi-part event)."""
+        """``read_seconds``: how long to wait for the answer, if longer than usual (the
+        server projects a large multi-part event before it answers)."""
         import httpx
 
+        extra = {}
+        if read_seconds is not None:
+            extra["timeout"] = httpx.Timeout(read_seconds, connect=CONNECT_SECONDS)
         # Encoded here, as limits.py measures it (UTF-8, compact), whatever httpx does.
         body = json.dumps(
             {"device_time": device_time, "events": events},
@@ -152,7 +155,7 @@ class SyncClient:
             "/v1/sync/push",
             content=body,
             headers={"Content-Type": "application/json"},
-            timeout=httpx.Timeout(read_seconds, connect=CONNECT_SECONDS),
+            **extra,
         )
 
     def high_water(self, device_time: str) -> int:
