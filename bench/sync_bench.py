@@ -2,7 +2,12 @@
 over HTTP, on SQLite and on PostgreSQL; and the server's ingest rate against a plain
 multi-row INSERT of the same rows in one transaction, measured in the same run.
 
+Issue 13: ``--large-import 50000`` imports a catalog of that many rows with stock on a
+till (one operation, far above the server's body limit as one event), syncs it and checks
+that every stock line is on the server exactly once.
+
     .venv/bin/python bench/sync_bench.py [--sales 10000] [--pg postgresql+psycopg://...]
+    .venv/bin/python bench/sync_bench.py --large-import 50000 [--pg ...]
 """
 
 from __future__ import annotations
@@ -24,7 +29,10 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import datagen  # noqa: E402
+
 from coopos.i18n import set_language  # noqa: E402
+from coopos.protocol import parts  # noqa: E402
 from coopos.server import admin as server_admin  # noqa: E402
 from coopos.server.app import create_app  # noqa: E402
 from coopos.server.db import Database, normalise_url  # noqa: E402
@@ -107,12 +115,77 @@ def push_run(kind: str, till_template: Path, folder: Path, pg_url: str | None) -
         server.should_exit = True
         thread.join(10)
     result = {"kind": kind, "events": waiting, "seconds": elapsed, "left": report.waiting}
+    drop_server(db, pg)
+    return result
+
+
+def drop_server(db: Database, pg) -> None:
     db.dispose()
     if pg:
         engine, schema = pg
         with engine.connect() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         engine.dispose()
+
+
+def large_import_run(kind: str, folder: Path, pg_url: str | None, rows: int) -> dict:
+    """A till imports ``rows`` products with stock, then one round pushes the stock (in
+    parts) and pulls head office's catalog of the same products."""
+    import csv
+
+    from sqlalchemy import func, select
+
+    from coopos.db.models import OutboxEvent
+    from coopos.server.models import StockMovement
+
+    till_csv, server_csv = folder / "large.csv", folder / "large-server.csv"
+    if not till_csv.exists():
+        made = folder / "large-made.csv"
+        datagen.write_catalog_csv(made, rows, datagen.cooperatives())
+        with made.open(encoding="utf-8") as fh:
+            table = list(csv.DictReader(fh))
+        for n, row in enumerate(table):  # every row with stock, as in the issue
+            row["stock"] = row["stock"] or str(n % 50 + 1)
+        for path, stock in ((till_csv, True), (server_csv, False)):  # head office: none
+            with path.open("w", encoding="utf-8", newline="") as fh:
+                writer = csv.DictWriter(fh, fieldnames=list(table[0]))
+                writer.writeheader()
+                writer.writerows(row if stock else {**row, "stock": ""} for row in table)
+    db, pg = server_database(kind, folder, pg_url)
+    server_admin.init_server(db)
+    server_admin.import_catalog(db, server_csv)
+    server, thread, url = serve(db)
+    result: dict = {"kind": kind}
+    try:
+        till = Context.open(folder / f"large-till-{kind}-{secrets.token_hex(3)}.db")
+        setup.init_database(till, admin_pin="4321")
+        sync.enroll(till, url, server_admin.add_device(db, prefix="T01").code)
+        start = time.perf_counter()
+        summary = catalog.import_catalog(till, till_csv)
+        result["import"] = time.perf_counter() - start
+        result["lines"] = summary.stock_lines
+        with till.read() as s:
+            sizes = [parts.size(p) for p in s.execute(select(OutboxEvent.payload)).scalars()]
+        result["events"], result["bytes"] = len(sizes), sum(sizes)
+        client = sync.client_for(till)
+        start = time.perf_counter()
+        sync._push_all(till, client)
+        result["push"] = time.perf_counter() - start
+        start = time.perf_counter()
+        result["pulled"] = sync._pull_all(till, client)
+        result["pull"] = time.perf_counter() - start
+        result["left"] = sync.state(till).waiting
+        till.close()
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    with db.read() as s:
+        result["projected"] = s.execute(
+            select(func.count())
+            .select_from(StockMovement)
+            .where(StockMovement.device_id.isnot(None))
+        ).scalar_one()
+    drop_server(db, pg)
     return result
 
 
@@ -210,10 +283,23 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sales", type=int, default=10_000)
     parser.add_argument("--pg", default=os.environ.get("COOPOS_TEST_DATABASE_URL"))
+    parser.add_argument("--large-import", type=int, default=0, metavar="ROWS")
     args = parser.parse_args(argv)
     set_language("en")
     folder = Path(tempfile.mkdtemp(prefix="coopos-sync-bench-"))
     try:
+        if args.large_import:
+            for kind in ["sqlite"] + (["postgresql"] if args.pg else []):
+                r = large_import_run(kind, folder, args.pg, args.large_import)
+                exact = "exactly once" if r["projected"] == r["lines"] else "MISMATCH"
+                print(
+                    f"{kind}: import of {args.large_import} rows with {r['lines']} stock lines "
+                    f"on the till {r['import']:.1f} s -> {r['events']} outbox events "
+                    f"({r['bytes'] / 1e6:.1f} MB); push {r['push']:.1f} s; {r['projected']} "
+                    f"movements projected on the server ({exact}), {r['left']} left unsent; "
+                    f"then the pull of {r['pulled']} catalog changes {r['pull']:.1f} s"
+                )
+            return 0
         t0 = time.perf_counter()
         template = make_till(folder, args.sales)
         print(f"till with {args.sales} offline sales made in {time.perf_counter() - t0:.1f} s")

@@ -8,12 +8,11 @@ server never starts the loop.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel
 
 from coopos.i18n import _
+from coopos.i18n.formats import format_utc_time
 from coopos.services import sync
 from coopos.services.context import Context
 from ui.theme import set_role
@@ -99,13 +98,14 @@ def describe(state: sync.SyncState) -> tuple[str, bool]:
     if not state.configured:
         return "", False
     when = ""
-    if state.last_ok_utc:
-        moment = datetime.fromisoformat(state.last_ok_utc).astimezone()
-        when = moment.strftime("%H:%M")
+    if state.last_ok_utc:  # in the shop's time zone, as every time on screen
+        when = format_utc_time(state.last_ok_utc, date=False)
     if state.status == sync.SyncStatus.REENROLL:
         return _("This till must be re-enrolled: ask head office"), True
     if state.numbers_held:
         return _("Restored: connect to the server before selling"), True
+    if state.stopped_at:  # an event the server can never take: waiting will not help
+        return _("Sending stopped: {n} waiting · tell support", n=state.waiting), True
     if state.status == sync.SyncStatus.REFUSED:
         return _("Sync stopped: tell head office ({n} waiting)", n=state.waiting), True
     if state.last_error:

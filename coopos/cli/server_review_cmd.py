@@ -10,7 +10,7 @@ import getpass
 import json
 import re
 
-from coopos.cli.base import add_format
+from coopos.cli.base import add_format, whole_number
 from coopos.cli.render import render_table
 from coopos.domain.errors import ValidationError
 from coopos.i18n import N_, _
@@ -20,6 +20,8 @@ from coopos.services.reports import Column, Table
 _INVISIBLE = re.compile(
     "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
 )
+
+ID = whole_number(1, 2**62)  # a row id: a number too large is a usage error, not a crash
 
 
 def register(ssub, parents) -> None:
@@ -31,21 +33,21 @@ def register(ssub, parents) -> None:
     qsub = s.add_subparsers(dest="quarantine_command", metavar="ACTION", required=True)
     c = qsub.add_parser("list", parents=parents, help=_("quarantined events and their reason"))
     c.add_argument("--status", choices=["open", "replayed", "discarded", "all"], default="open")
-    c.add_argument("--device", type=int, metavar="ID")
+    c.add_argument("--device", type=ID, metavar="ID")
     c.add_argument("--code", metavar="CODE", help=_("only this reason (e.g. invalid_text)"))
     add_format(c)
     c.set_defaults(func=cmd_quarantine_list)
 
     c = qsub.add_parser("show", parents=parents, help=_("one event as received, and why"))
-    c.add_argument("id", type=int)
+    c.add_argument("id", type=ID)
     c.set_defaults(func=cmd_quarantine_show)
 
     c = qsub.add_parser(
         "replay", parents=parents, help=_("project events again, after fixing what they need")
     )
-    c.add_argument("ids", type=int, nargs="*", metavar="ID")
+    c.add_argument("ids", type=ID, nargs="*", metavar="ID")
     c.add_argument("--all", action="store_true", help=_("every open event (of --device, --code)"))
-    c.add_argument("--device", type=int, metavar="ID")
+    c.add_argument("--device", type=ID, metavar="ID")
     c.add_argument("--code", metavar="CODE")
     c.add_argument(
         "--clean",
@@ -55,20 +57,20 @@ def register(ssub, parents) -> None:
     c.set_defaults(func=cmd_quarantine_replay)
 
     c = qsub.add_parser("discard", parents=parents, help=_("set an event aside for good"))
-    c.add_argument("id", type=int)
+    c.add_argument("id", type=ID)
     c.add_argument("--reason", required=True)
     c.set_defaults(func=cmd_quarantine_discard)
 
     s = ssub.add_parser("flags", parents=parents, help=_("what tills sent that head office checks"))
     fsub = s.add_subparsers(dest="flags_command", metavar="ACTION", required=True)
     c = fsub.add_parser("list", parents=parents, help=_("flagged events, newest first"))
-    c.add_argument("--device", type=int, metavar="ID")
+    c.add_argument("--device", type=ID, metavar="ID")
     c.add_argument("--code", metavar="CODE", help=_("only this flag (e.g. clock_ahead)"))
-    c.add_argument("--limit", type=int, default=100)
+    c.add_argument("--limit", type=whole_number(1, 100_000), default=100)
     add_format(c)
     c.set_defaults(func=cmd_flags_list)
     c = fsub.add_parser("summary", parents=parents, help=_("flagged events per device and flag"))
-    c.add_argument("--device", type=int, metavar="ID")
+    c.add_argument("--device", type=ID, metavar="ID")
     c.add_argument("--clock", action="store_true", help=_("only the clock's flags"))
     add_format(c)
     c.set_defaults(func=cmd_flags_summary)

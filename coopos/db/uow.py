@@ -19,6 +19,8 @@ from coopos.domain.clock import Clock, Stamp
 from coopos.domain.errors import NumbersOnHold
 from coopos.domain.events import EventBus
 from coopos.i18n import _
+from coopos.protocol import parts
+from coopos.protocol.limits import MAX_EVENT_BYTES
 
 _NEXT_VALUE = text(
     "UPDATE sequences SET last_value = last_value + 1 WHERE name = :name RETURNING last_value"
@@ -113,7 +115,17 @@ class UnitOfWork:
 
     # -- outbox --------------------------------------------------------------------------
     def outbox(self, kind: str, payload: dict[str, Any]) -> int:
-        """Queue an event for the server; returns its sequence number."""
+        """Queue an event for the server; returns its sequence number (its last part's
+        when it is too large for one event and goes in parts)."""
+        text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+        if len(text) * 4 > MAX_EVENT_BYTES and parts.size(text) > MAX_EVENT_BYTES:
+            group = new_uuid()
+            for part in parts.split(kind, text, group):
+                seq = self._outbox_row(parts.PART_KIND, parts.encode(part))
+            return seq
+        return self._outbox_row(kind, text)
+
+    def _outbox_row(self, kind: str, text: str) -> int:
         seq = self.next_value("outbox")
         self.connection.execute(
             _INSERT_OUTBOX,
@@ -121,7 +133,7 @@ class UnitOfWork:
                 "seq": seq,
                 "uuid": new_uuid(),
                 "kind": kind,
-                "payload": json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str),
+                "payload": text,
                 "created_utc": self.stamp.utc,
             },
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 
 from coopos.domain.errors import ValidationError
@@ -111,3 +112,13 @@ def parse_rate_bp(text: str | int | Decimal) -> int:
 def format_rate_bp(bp: int) -> str:
     whole, part = divmod(bp, 100)
     return f"{whole}" if part == 0 else f"{whole}.{part:02d}".rstrip("0")
+
+
+def released_barcodes(
+    wanted: Mapping[str, Iterable[str]], held: Mapping[str, Iterable[str]]
+) -> dict[str, set[str]]:
+    """For a catalog import: the barcodes each product of the file gives up (``held``
+    now, not in its row of ``wanted``), by SKU.  They are freed before any barcode is
+    given, because barcodes may change hands within one file (two products swap theirs)."""
+    lost = {sku: set(held.get(sku, ())) - set(codes) for sku, codes in wanted.items()}
+    return {sku: codes for sku, codes in lost.items() if codes}

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from coopos.domain.catalog import Role, Unit
+from coopos.domain.catalog import Role, Unit, released_barcodes
 from coopos.domain.errors import NotFoundError, StateError, ValidationError
 from coopos.domain.pin_policy import check_pin
 from coopos.domain.quantity import from_milli, to_milli
@@ -538,6 +538,8 @@ def _apply_rows(
     }
     taken = set(coops)
     received: list[tuple[str, Decimal]] = []
+    had = {sku: sorted(b.barcode for b in p.barcodes) for sku, p in products.items()}
+    _free_barcodes(s, rows, products)
     for row in rows:
         coop = coops.get(row.cooperative.upper()) or coop_by_name.get(row.cooperative.lower())
         if coop is None:
@@ -579,7 +581,7 @@ def _apply_rows(
             summary.created += 1
             log.touch(product)
         else:
-            new_barcodes = sorted(row.barcodes) != sorted(b.barcode for b in product.barcodes)
+            new_barcodes = sorted(row.barcodes) != had[row.sku]
             changed = product.cooperative is not coop or product.category is not category
             changed |= any(getattr(product, k) != v for k, v in values.items())
             changed |= new_barcodes or not product.active
@@ -589,8 +591,10 @@ def _apply_rows(
                 product.cooperative, product.category, product.active = coop, category, True
                 product.updated_utc = now  # the row is updated, so its version moves
                 if new_barcodes:
-                    product.barcodes = [ProductBarcode(barcode=b) for b in row.barcodes]
-                    s.flush()  # free old barcodes before another row reuses them
+                    kept = {b.barcode: b for b in product.barcodes}
+                    product.barcodes = [
+                        kept.get(b) or ProductBarcode(barcode=b) for b in row.barcodes
+                    ]
                 summary.updated += 1
                 log.touch(product)
             else:
@@ -620,6 +624,16 @@ def _apply_rows(
                 for sku, qty in received
             ],
         )
+
+
+def _free_barcodes(s: Session, rows: list[CatalogRow], products: dict[str, Product]) -> None:
+    """Take from each product of the file the barcodes it loses, before any is given."""
+    held = {sku: [b.barcode for b in p.barcodes] for sku, p in products.items()}
+    lost = released_barcodes({row.sku: row.barcodes for row in rows}, held)
+    for sku, codes in lost.items():
+        products[sku].barcodes = [b for b in products[sku].barcodes if b.barcode not in codes]
+    if lost:
+        s.flush()
 
 
 # -- product edits (API) -------------------------------------------------------------------------

@@ -29,11 +29,12 @@ from coopos.domain.errors import (
     StateError,
     ValidationError,
 )
+from coopos.protocol.limits import MAX_BODY_BYTES
 from coopos.server import admin, portal, quarantine, schemas, sync
 from coopos.server.clientip import client_ip, parse_proxies
 from coopos.server.db import Database
 
-MAX_BODY = 4 * 1024 * 1024  # bytes; see docs/sync.md (a catalog-sized stock event fits)
+MAX_BODY = MAX_BODY_BYTES  # see docs/sync.md, "Limits"
 _DAY = r"^\d{4}-\d{2}-\d{2}$"
 _CODE = r"^[A-Za-z0-9_\-]{1,32}$"
 _SKU = r"^[^\x00-\x1f]{1,64}$"

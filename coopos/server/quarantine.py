@@ -230,7 +230,7 @@ def _replay(s: Session, now: datetime, entry_id: int, clean: bool, by: str) -> R
             _("Quarantined event {id} is already {status}.", id=entry_id, status=q.status)
         )
     event = s.get(Event, q.event_id)
-    incoming = sync.reload(event, json.loads(q.envelope or "{}"), clean)
+    incoming = sync.reload(s, event, json.loads(q.envelope or "{}"), clean)
     flags, holds = sync.project(s, now, device, [incoming])
     q.attempts += 1
     q.updated_utc = now

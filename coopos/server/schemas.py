@@ -20,9 +20,11 @@ from pydantic import (
     StringConstraints,
 )
 
+from coopos.protocol.limits import MAX_BATCH_EVENTS
+
 MAX_CENTS = 10**12  # ten billion dirhams: far above any sale, far below a 64-bit integer
 MAX_SEQ = 2**62
-MAX_EVENTS = 500
+MAX_EVENTS = MAX_BATCH_EVENTS
 
 Cents = Annotated[int, Field(strict=True, ge=-MAX_CENTS, le=MAX_CENTS)]
 SmallInt = Annotated[int, Field(strict=True, ge=-1_000_000, le=1_000_000)]

@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from coopos.domain import consignment as consignment_rules
 from coopos.protocol import numbers as document_numbers
-from coopos.protocol import rules
+from coopos.protocol import parts, rules
 from coopos.protocol import text as text_rules
-from coopos.server import schemas
+from coopos.server import event_parts, schemas
 from coopos.server.db import Database
 from coopos.server.models import (
     AdminToken,
@@ -650,23 +650,32 @@ def _prepare(event: schemas.EventIn) -> _Incoming:
     )
 
 
-def reload(event: Event, envelope: dict[str, str], clean: bool = False) -> _Incoming:
+def reload(s: Session, event: Event, envelope: dict[str, str], clean: bool = False) -> _Incoming:
     """A stored event, to project it again (a replay); ``clean`` removes from its text
-    what no text rule accepts (the stored event itself is never changed)."""
-    payload = json.loads(event.payload)
-    if clean:
-        payload = text_rules.clean(payload)
-    return _Incoming(
+    what no text rule accepts (the stored event itself is never changed).  A group's last
+    part comes back as the whole event it stands for."""
+    stored = json.loads(event.payload)
+    incoming = _Incoming(
         seq=event.seq,
         uuid=event.uuid,
         kind=event.kind,
-        payload=payload if isinstance(payload, dict) else {},
+        payload=stored if isinstance(stored, dict) else {},
         text=event.payload,
         sha=event.payload_sha256,
         created_utc=event.created_utc,
         envelope=envelope,
         id=event.id,
     )
+    if event.kind == parts.PART_KIND:
+        try:
+            incoming = _whole_event(
+                incoming, *event_parts.stored_whole(s, event.device_id, event.seq, stored)
+            )
+        except parts.PartError as exc:
+            incoming.problem = Rejected("invalid_part", str(exc))
+    if clean:
+        incoming.payload = text_rules.clean(incoming.payload)
+    return incoming
 
 
 def _same(a: _Incoming, uuid: str, kind: str, sha: str) -> bool:
@@ -877,7 +886,7 @@ def _store(
     )
     for event, event_id in zip(new, ids, strict=True):
         event.id = event_id
-    flags, holds = project(s, now, device, new)
+    flags, holds = project(s, now, device, _logical(s, device.id, new))
     flags += _clock(s, now, device, new)
     write_holds(s, now, device.id, holds, {e.seq: e.envelope for e in new})
     return flags, holds
@@ -1003,6 +1012,40 @@ def project(
             log.exception("projecting event %s of device %s failed", event.seq, device.id)
             held(event, Rejected("projection_failed", f"{type(exc).__name__}: see the log"))
     return flags, holds
+
+
+def _logical(s: Session, device_id: int, new: list[_Incoming]) -> list[_Incoming]:
+    """The events to project: ordinary events as they are, and each multi-part group as
+    its whole event in place of its last part (``event_parts``); other parts are only
+    stored.  A group that cannot be made whole is quarantined at its last part."""
+    projected = []
+    for item in event_parts.logical_events(s, device_id, new):
+        last = item.event
+        if item.problem is not None:
+            last.problem = last.problem or Rejected("invalid_part", item.problem)
+            projected.append(last)
+        elif item.whole is None:
+            projected.append(last)
+        else:
+            projected.append(_whole_event(last, *item.whole))
+    return projected
+
+
+def _whole_event(last: _Incoming, kind: str, payload: dict[str, Any]) -> _Incoming:
+    """The whole event a group's last part stands for: its uuid is the group's, its row
+    the last part's (flags and quarantine point there)."""
+    return _Incoming(
+        seq=last.seq,
+        uuid=str(last.payload.get("group")),
+        kind=kind,
+        payload=payload,
+        text=last.text,
+        sha=last.sha,
+        created_utc=last.created_utc,
+        envelope=last.envelope,
+        problem=last.problem,
+        id=last.id,
+    )
 
 
 class _Projection:

@@ -24,7 +24,7 @@ from coopos.db.models import (
     ProductBarcode,
 )
 from coopos.domain import events
-from coopos.domain.catalog import Unit
+from coopos.domain.catalog import Unit, released_barcodes
 from coopos.domain.errors import CooposError, ValidationError
 from coopos.domain.money import Cents, format_amount, parse_amount
 from coopos.domain.quantity import ZERO, format_quantity, quantity
@@ -383,6 +383,12 @@ def _apply_rows(uow, rows, summary, filename, user_id, progress) -> None:
     }
     location = lookups.location(s)
     taken_codes = set(coops)
+    had = {sku: sorted(b.barcode for b in p.barcodes) for sku, p in products.items()}
+    lost = released_barcodes({row.sku: row.barcodes for row in rows}, had)
+    for sku, codes in lost.items():  # barcodes may change hands within the file: free them first
+        products[sku].barcodes = [b for b in products[sku].barcodes if b.barcode not in codes]
+    if lost:
+        s.flush()
     touched: list[Product] = []
     stock: list[tuple[Product, Decimal]] = []
     for i, row in enumerate(rows):
@@ -429,16 +435,18 @@ def _apply_rows(uow, rows, summary, filename, user_id, progress) -> None:
         else:
             changed = product.cooperative is not coop or product.category is not category
             changed |= any(getattr(product, k) != v for k, v in values.items())
-            changed |= sorted(b.barcode for b in product.barcodes) != sorted(row.barcodes)
+            changed |= had[row.sku] != sorted(row.barcodes)
             changed |= not product.active
             if changed:
                 for key, value in values.items():
                     setattr(product, key, value)
                 product.cooperative, product.category, product.active = coop, category, True
                 product.updated_utc = uow.stamp.utc  # before the flush: one UPDATE, one version
-                if sorted(b.barcode for b in product.barcodes) != sorted(row.barcodes):
-                    product.barcodes = [ProductBarcode(barcode=b) for b in row.barcodes]
-                    s.flush()  # free old barcodes before they are reused by another row
+                if had[row.sku] != sorted(row.barcodes):
+                    kept = {b.barcode: b for b in product.barcodes}
+                    product.barcodes = [
+                        kept.get(b) or ProductBarcode(barcode=b) for b in row.barcodes
+                    ]
                 summary.updated += 1
                 touched.append(product)
             else:
@@ -469,17 +477,29 @@ def _apply_rows(uow, rows, summary, filename, user_id, progress) -> None:
 
 
 def search_text(product: Product) -> str:
-    parts = [product.sku, *product.names.values(), *(b.barcode for b in product.barcodes)]
-    coop = product.cooperative
+    barcodes = [b.barcode for b in product.barcodes]
+    return index_text(product.sku, product.names.values(), barcodes, product.cooperative)
+
+
+def index_text(
+    sku: str, names: Iterable[str | None], barcodes: Iterable[str], coop: Cooperative | None
+) -> str:
+    """What the search index holds for a product (its barcodes in order)."""
+    parts = [sku, *names, *barcodes]
     if coop is not None:
         parts += [coop.code, *coop.names.values()]
     return normalise(" ".join(p for p in parts if p))
 
 
 def reindex(session: Session, products: list[Product]) -> None:
-    if not products:
+    reindex_texts(session, {p.id: search_text(p) for p in products})
+
+
+def reindex_texts(session: Session, texts: dict[int, str]) -> None:
+    """Replace the search index rows of these product ids."""
+    if not texts:
         return
-    ids = [p.id for p in products]
+    ids = list(texts)
     for chunk in range(0, len(ids), 500):
         part = ids[chunk : chunk + 500]
         session.execute(
@@ -487,7 +507,7 @@ def reindex(session: Session, products: list[Product]) -> None:
         )
     session.execute(
         text("INSERT INTO product_search(rowid, text) VALUES (:id, :text)"),
-        [{"id": p.id, "text": search_text(p)} for p in products],
+        [{"id": pid, "text": body} for pid, body in texts.items()],
     )
 
 

@@ -55,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "sync.cursor": 0,
     "sync.last_ok_utc": "",
     "sync.last_error": "",
+    "sync.refused": None,  # the event the server refused for good (sync_push), if any
 }
 
 

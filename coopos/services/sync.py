@@ -1,13 +1,17 @@
 """Sync use cases on the till: enroll with the central server, then rounds of push (the
 outbox, exactly once) and pull (the catalog head office owns).
 
-- Push sends unacknowledged outbox rows in ``seq`` order, in batches.  The server answers
-  the sequence number it holds everything up to; those rows get ``acked_utc``.  A lost
-  answer is harmless: the batch is sent again and acknowledged as duplicates.  A
-  ``sequence_gap`` answer names where to resume.
-- Pull applies catalog changes page by page; each page and its cursor are saved in one
-  transaction, so a crash half-way resumes where it stopped.  Pulled changes are not put
-  in the outbox (they came from the server).  Sales already made keep their prices.
+- Push sends unacknowledged outbox rows in ``seq`` order, in batches bounded by count and
+  bytes.  The server answers the sequence number it holds everything up to; those rows get
+  ``acked_utc``.  A lost answer is harmless: the batch is sent again and acknowledged as
+  duplicates.  A ``sequence_gap`` answer names where to resume.  An event the server can
+  never accept stops the push with a clear error instead of being sent forever
+  (``sync_refusals``).
+- Pull applies catalog changes page by page (``catalog_pull``: each page as its final
+  state, so any sequence of edits converges); each page, its search index and its cursor
+  are saved in one transaction, so a crash half-way resumes where it stopped.  Pulled
+  changes are not put in the outbox (they came from the server).  Sales already made keep
+  their prices.
 - Recovery: after a restore, a re-enrollment or a ``sequence_conflict``, the round first
   asks the server where this device stands (``POST /v1/sync/state``) and lines the till's
   counters and unsent events up after it (:mod:`coopos.services.recovery`).
@@ -29,25 +33,19 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from coopos.db.models import (
-    Category,
-    Cooperative,
-    Fair,
-    Location,
-    OutboxEvent,
-    Product,
-    ProductBarcode,
-    Sale,
-    User,
-)
+from coopos.db.models import Location, OutboxEvent, Sale
 from coopos.db.uow import HOLD_KEY
 from coopos.domain import events
 from coopos.domain.errors import StateError, ValidationError
 from coopos.i18n import _
+from coopos.protocol import parts
+from coopos.protocol.limits import MAX_BATCH_BYTES
 from coopos.services import recovery, settings
-from coopos.services.catalog import reindex
+from coopos.services import sync_refusals as refusals
+from coopos.services.catalog_pull import apply_changes
 from coopos.services.context import Context
 from coopos.sync.client import (
+    READ_SECONDS,
     DeviceNotAccepted,
     PrefixMismatch,
     SequenceConflict,
@@ -61,6 +59,8 @@ from coopos.sync.client import (
 log = logging.getLogger(__name__)
 
 PUSH_BATCH = 200
+ENVELOPE_BYTES = 200  # seq, uuid, kind and created_utc around a payload, as JSON
+PART_SECONDS = 2.0  # to wait, per part, for the answer to a multi-part event's last part
 PULL_PAGE = 500
 MAX_PULL_PAGES = 200  # one round stops there; the next round goes on
 STATE_BATCH = 1000  # uuids per POST /v1/sync/state
@@ -96,6 +96,7 @@ class SyncState:
     status: SyncStatus = SyncStatus.NEVER
     recovering: bool = False  # restored or re-enrolled: the next round asks the server first
     numbers_held: bool = False  # no receipt can be numbered until then
+    stopped_at: int = 0  # the seq of an event the server refused for good (0: none)
 
     @property
     def online(self) -> bool:
@@ -162,6 +163,7 @@ def state(ctx: Context) -> SyncState:
         status=status,
         recovering=values.get(recovery.RECOVERY_KEY) == recovery.CHECK,
         numbers_held=bool(values.get(HOLD_KEY)),
+        stopped_at=int((values.get("sync.refused") or {}).get("seq") or 0),
     )
 
 
@@ -294,16 +296,28 @@ def _prefix_advice(exc: PrefixMismatch, ours: str, current: SyncState) -> str:
 # -- one round --------------------------------------------------------------------------------
 
 
-def sync_once(ctx: Context, transport: Transport | None = None) -> RoundReport:
+def sync_once(
+    ctx: Context, transport: Transport | None = None, retry_refused: bool = False
+) -> RoundReport:
     """Push everything waiting, then pull the catalog.  Raises a :class:`SyncFailure`
-    subclass (after recording it for the status bar) when the server cannot be used now."""
+    subclass (after recording it for the status bar) when the server cannot be used now.
+
+    An event the server refused for good (``sync_refusals``) stops the push but not the
+    pull; it is sent again only with ``retry_refused`` (a person asked: "sync now")."""
     client = client_for(ctx, transport)
     try:
         with ctx.read() as s:
             if recovery.recovery_needed(s):
                 recover(ctx, client)
-        pushed, flagged, held = _push_all(ctx, client)
+        refused: refusals.EventRefused | None = None
+        try:
+            pushed, flagged, held = _push_all(ctx, client, retry_refused)
+        except refusals.EventRefused as exc:
+            pushed = flagged = held = 0
+            refused = exc
         pulled = _pull_all(ctx, client)
+        if refused is not None:
+            raise refused
     except SyncFailure as exc:
         _record(ctx, status_of(exc), exc.message)
         raise
@@ -350,26 +364,35 @@ def _first_unacked(ctx: Context) -> int | None:
         ).scalar()
 
 
-def _outbox_batch(ctx: Context, after: int) -> list[dict[str, Any]]:
+def _outbox_batch(ctx: Context, after: int, max_events: int = PUSH_BATCH) -> list[dict[str, Any]]:
     """Events after ``after``, acknowledged or not: after a ``sequence_gap`` the server
-    may ask again for events it acknowledged once (a server restored from a backup)."""
+    may ask again for events it acknowledged once (a server restored from a backup).  Up
+    to ``max_events`` and ``MAX_BATCH_BYTES``; the first one whatever its size."""
+    table = OutboxEvent.__table__
+    query = (
+        select(table.c.seq, table.c.uuid, table.c.kind, table.c.payload, table.c.created_utc)
+        .where(table.c.seq > after)
+        .order_by(table.c.seq)
+        .limit(max_events)
+        .execution_options(yield_per=8)  # large events are read a few at a time
+    )
+    batch: list[dict[str, Any]] = []
+    total = 0
     with ctx.read() as s:
-        rows = s.execute(
-            select(OutboxEvent)
-            .where(OutboxEvent.seq > after)
-            .order_by(OutboxEvent.seq)
-            .limit(PUSH_BATCH)
-        ).scalars()
-        return [
-            {
-                "seq": row.seq,
-                "uuid": row.uuid,
-                "kind": row.kind,
-                "payload": json.loads(row.payload),
-                "created_utc": row.created_utc.isoformat(),
-            }
-            for row in rows
-        ]
+        for row in s.execute(query):
+            total += parts.size(row.payload) + ENVELOPE_BYTES
+            if batch and total > MAX_BATCH_BYTES:
+                break
+            batch.append(
+                {
+                    "seq": row.seq,
+                    "uuid": row.uuid,
+                    "kind": row.kind,
+                    "payload": json.loads(row.payload),
+                    "created_utc": row.created_utc.isoformat(),
+                }
+            )
+    return batch
 
 
 def _ack(ctx: Context, after: int, through: int) -> None:
@@ -387,19 +410,27 @@ def _ack(ctx: Context, after: int, through: int) -> None:
         )
 
 
-def _push_all(ctx: Context, client: SyncClient) -> tuple[int, int, int]:
+def _push_all(
+    ctx: Context, client: SyncClient, retry_refused: bool = False
+) -> tuple[int, int, int]:
     pushed = flagged = held = 0
     recovered = False
     first = _first_unacked(ctx)
+    refused = refusals.still_refused(ctx)
+    if refused is None or first is None:
+        refusals.clear_refused(ctx)
+    elif not retry_refused:  # the server said never: no request until a person asks
+        raise refusals.EventRefused(refused)
     if first is None:
         return 0, 0, 0
     after = first - 1
-    for _round in range(10_000):
-        batch = _outbox_batch(ctx, after)
+    max_events = PUSH_BATCH
+    for _round in range(100_000):
+        batch = _outbox_batch(ctx, after, max_events)
         if not batch:
             break
         try:
-            answer = client.push(batch, _now_iso())
+            answer = client.push(batch, _now_iso(), _patience(batch))
         except SequenceConflict:
             # Another line of this device's history is on the server (a restore, a file
             # copied back by hand): line up after it once, then go on.
@@ -413,6 +444,19 @@ def _push_all(ctx: Context, client: SyncClient) -> tuple[int, int, int]:
             after = first - 1
             continue
         except SyncFailure as exc:
+            if exc.status == refusals.TOO_LARGE:
+                if len(batch) > 1:  # smaller batches, down to one event alone
+                    max_events = len(batch) // 2
+                    continue
+                event = batch[0]
+                if refusals.splittable(event) and client.high_water(_now_iso()) < event["seq"]:
+                    refusals.split_in_place(ctx, event["seq"])
+                    continue
+                raise refusals.refuse(ctx, event, exc) from exc
+            if exc.status in refusals.UNREADABLE:  # sent again, refused again
+                seq = exc.detail.get("seq")
+                event = next((e for e in batch if e["seq"] == seq), batch[0])
+                raise refusals.refuse(ctx, event, exc) from exc
             expected = exc.detail.get("expected") if exc.status == 409 else None
             if exc.detail.get("code") == "sequence_gap" and isinstance(expected, int):
                 # The server holds everything before ``expected`` (it lost the rest to a
@@ -439,7 +483,21 @@ def _push_all(ctx: Context, client: SyncClient) -> tuple[int, int, int]:
             after = through
             continue
         after = last
+    if refused is not None:
+        refusals.clear_refused(ctx)  # sent after all: support fixed the server
     return pushed, flagged, held
+
+
+def _patience(batch: list[dict[str, Any]]) -> float | None:
+    """Seconds to wait for a push's answer when it ends a multi-part event, which the
+    server projects whole before it answers (a lost answer is harmless, but it would show
+    the till offline); None: the usual wait."""
+    ending = sum(
+        int(e["payload"].get("parts") or 0)
+        for e in batch
+        if e["kind"] == parts.PART_KIND and e["payload"].get("part") == e["payload"].get("parts")
+    )
+    return READ_SECONDS + PART_SECONDS * ending if ending else None
 
 
 def _pull_all(ctx: Context, client: SyncClient) -> int:
@@ -450,131 +508,13 @@ def _pull_all(ctx: Context, client: SyncClient) -> int:
         page = client.pull(cursor, PULL_PAGE)
         changes = page.get("changes") or []
         new_cursor = int(page.get("cursor", cursor))
-        with ctx.write() as uow:
-            touched = apply_changes(uow.session, changes)
+        with ctx.write() as uow:  # the page, its search index and the cursor: all or nothing
+            apply_changes(uow.session, changes)
             settings.put(uow.session, "sync.cursor", new_cursor)
             if changes:
                 uow.publish(events.CATALOG_CHANGED, pulled=len(changes))
-        if touched:
-            with ctx.write() as uow:
-                reindex(uow.session, [uow.session.get(Product, pid) for pid in touched])
         applied += len(changes)
         cursor = new_cursor
         if not page.get("more"):
             break
     return applied
-
-
-# -- applying the catalog ---------------------------------------------------------------------
-
-
-def _names(target: Any, data: dict[str, Any]) -> None:
-    for lang in ("ar", "fr", "en", "zgh"):
-        key = f"name_{lang}"
-        if key in data:
-            setattr(target, key, data[key])
-
-
-def _by(session, model, **where):
-    return session.execute(select(model).filter_by(**where)).scalar_one_or_none()
-
-
-def apply_changes(session, changes: list[dict[str, Any]]) -> set[int]:
-    """Upsert pulled catalog rows by their natural keys; returns the product ids touched
-    (their search index is rebuilt afterwards)."""
-    products: set[int] = set()
-    for change in changes:
-        entity, data = change.get("entity"), change.get("data") or {}
-        if entity == "fair":
-            row = _by(session, Fair, code=data["code"]) or Fair(code=data["code"])
-            row.name, row.city = data.get("name") or data["code"], data.get("city") or ""
-            row.starts_on = _date(data.get("starts_on"))
-            row.ends_on = _date(data.get("ends_on"))
-            session.add(row)
-        elif entity == "location":
-            row = _by(session, Location, code=data["code"]) or Location(code=data["code"])
-            row.kind, row.name = data["kind"], data.get("name") or data["code"]
-            row.active = bool(data.get("active", True))
-            fair = _by(session, Fair, code=data["fair"]) if data.get("fair") else None
-            row.fair_id = fair.id if fair else None
-            session.add(row)
-        elif entity == "cooperative":
-            row = _by(session, Cooperative, code=data["code"]) or Cooperative(code=data["code"])
-            _names(row, data)
-            for key in ("odco_number", "ice", "phone", "city"):
-                setattr(row, key, data.get(key) or "")
-            row.commission_bp = int(data.get("commission_bp") or 0)
-            row.active = bool(data.get("active", True))
-            session.add(row)
-        elif entity == "category":
-            row = _by(session, Category, code=data["code"]) or Category(code=data["code"])
-            _names(row, data)
-            session.add(row)
-        elif entity == "product":
-            products.add(_apply_product(session, data))
-        elif entity == "user":
-            _apply_user(session, data)
-        else:
-            log.warning("pulled an unknown catalog entity %r: ignored", entity)
-        session.flush()
-    return products
-
-
-def _date(value):
-    from datetime import date
-
-    return date.fromisoformat(value) if value else None
-
-
-def _apply_product(session, data: dict[str, Any]) -> int:
-    # Look everything up before a new row joins the session (autoflush would insert it
-    # half-filled).
-    coop = _by(session, Cooperative, code=data["cooperative"])
-    if coop is None:  # pulled out of order by an old server: a placeholder to fill
-        coop = Cooperative(code=data["cooperative"], name_fr=data["cooperative"])
-        session.add(coop)
-        session.flush()
-    category = _by(session, Category, code=data["category"]) if data.get("category") else None
-    row = _by(session, Product, sku=data["sku"])
-    if row is None:
-        row = Product(sku=data["sku"], uuid=data.get("uuid") or None)
-    _names(row, data)
-    row.cooperative_id = coop.id
-    row.category_id = category.id if category else None
-    row.unit = data.get("unit") or "piece"
-    row.sold_by_weight = bool(data.get("sold_by_weight"))
-    row.price_cents = int(data["price_cents"])
-    row.vat_rate = int(data["vat_rate"])
-    row.active = bool(data.get("active", True))
-    session.add(row)
-    session.flush()
-    wanted = set(data.get("barcodes") or [])
-    for barcode in list(row.barcodes):
-        if barcode.barcode not in wanted:
-            session.delete(barcode)
-    session.flush()
-    have = {b.barcode for b in row.barcodes}
-    for code in wanted - have:
-        existing = session.get(ProductBarcode, code)
-        if existing is not None:  # moved to this product at head office
-            existing.product_id = row.id
-        else:
-            session.add(ProductBarcode(barcode=code, product_id=row.id))
-    session.flush()
-    return row.id
-
-
-def _apply_user(session, data: dict[str, Any]) -> None:
-    if data.get("withdrawn"):
-        # a user of another location (or one moved away): no PIN hash may stay here
-        row = _by(session, User, uuid=data["uuid"])
-        if row is not None:
-            row.active, row.pin_hash = False, "!"
-        return
-    row = _by(session, User, uuid=data["uuid"]) or _by(session, User, name=data["name"])
-    if row is None:
-        row = User(uuid=data["uuid"], name=data["name"])
-        session.add(row)
-    row.name, row.role, row.pin_hash = data["name"], data["role"], data["pin_hash"]
-    row.language = data.get("language")
-    row.active = bool(data.get("active", True))

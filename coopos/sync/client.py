@@ -10,6 +10,7 @@ chosen here from the HTTP status and the protocol's machine ``code``.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -213,10 +214,34 @@ class SyncClient:
         """Where this device stands on the server, and which of ``uuids`` it holds."""
         return self._call("POST", "/v1/sync/state", json={"uuids": uuids})
 
-    def push(self, events: list[dict[str, Any]], device_time: str) -> dict[str, Any]:
+    def push(
+        self, events: list[dict[str, Any]], device_time: str, read_seconds: float | None = None
+    ) -> dict[str, Any]:
+        """``read_seconds``: how long to wait for the answer, if longer than usual (the
+        server projects a large multi-part event before it answers)."""
+        import httpx
+
+        extra = {}
+        if read_seconds is not None:
+            extra["timeout"] = httpx.Timeout(read_seconds, connect=CONNECT_SECONDS)
+        # Encoded here, as limits.py measures it (UTF-8, compact), whatever httpx does.
+        body = json.dumps(
+            {"device_time": device_time, "events": events},
+            ensure_ascii=False,
+            separators=(",", ":"),
+            allow_nan=False,
+        ).encode("utf-8")
         return self._call(
-            "POST", "/v1/sync/push", json={"device_time": device_time, "events": events}
+            "POST",
+            "/v1/sync/push",
+            content=body,
+            headers={"Content-Type": "application/json"},
+            **extra,
         )
+
+    def high_water(self, device_time: str) -> int:
+        """The last ``seq`` the server holds for this till (an empty push answers it)."""
+        return int(self.push([], device_time)["acked_through"])
 
     def pull(self, cursor: int, limit: int = 500) -> dict[str, Any]:
         return self._call("GET", "/v1/sync/pull", params={"cursor": cursor, "limit": limit})

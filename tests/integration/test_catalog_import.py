@@ -146,3 +146,19 @@ def test_search_finds_arabic_and_french_as_typed(demo):
     assert "ARG-OIL-250" in arabic  # stored as زَيْتُ أَرْكَان with harakat
     assert "ARG-OIL-250" in french  # stored with a typographic apostrophe
     assert by_barcode[0].product.sku == "ARG-OIL-250" and by_barcode[0].rank == 0
+
+
+def test_two_products_swap_their_barcodes_in_one_import(ctx, tmp_path):
+    """The import gave a barcode before the product that held it gave it up: it failed
+    on the unique barcode (an IntegrityError, not even a sentence)."""
+    head = "sku,barcode,name_fr,cooperative,unit,price,vat_rate\n"
+    first = tmp_path / "first.csv"
+    first.write_text(head + "A,111|112,A,TIFAW,piece,6,10\nB,222,B,TIFAW,piece,6,10\n")
+    catalog.import_catalog(ctx, first)
+    swapped = tmp_path / "swapped.csv"
+    swapped.write_text(head + "A,222,A,TIFAW,piece,6,10\nB,111|112,B,TIFAW,piece,6,10\n")
+    assert catalog.import_catalog(ctx, swapped).updated == 2
+    with ctx.read() as s:
+        assert lookups.product(s, "222").sku == "A"
+        assert [lookups.product(s, code).sku for code in ("111", "112")] == ["B", "B"]
+        assert {hit.product.sku for hit in catalog.search(s, "111")} == {"B"}

@@ -167,6 +167,26 @@ def db(database_url) -> Iterator[Database]:
 
 
 @pytest.fixture
+def fresh_db(db):
+    """``db``, and a function that empties it again (for hypothesis: one server per
+    example, with the same app in front of it)."""
+
+    def empty() -> Database:
+        with db.engine.begin() as conn:
+            for table in reversed(ServerBase.metadata.sorted_tables):
+                conn.execute(table.delete())
+            if db.dialect == "postgresql":  # SQLite's ids restart by themselves
+                for statement in _EMPTYING:
+                    if statement.startswith("SELECT setval"):
+                        conn.execute(text(statement))
+            conn.execute(text("INSERT INTO change_clock (id, value) VALUES (1, 0)"))
+        admin.init_server(db)
+        return db
+
+    return empty
+
+
+@pytest.fixture
 def client(db):
     with TestClient(create_app(database=db)) as test_client:
         yield test_client

@@ -215,7 +215,7 @@ def test_a_writer_waits_for_the_clock_until_the_holder_commits(db, catalog):
             log.finish()
             numbered.set()
             release.wait(10)
-        done.append("t1")
+            done.append("t1")  # before the commit: T2 cannot end before it (no race)
 
     def t2():
         _edit(db, "ALM-500", 4444)

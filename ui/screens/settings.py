@@ -461,7 +461,8 @@ class SettingsScreen(QWidget):
         run_with_progress(
             self,
             _("Syncing…"),
-            lambda _progress: sync.sync_once(ctx),
+            # a person asked: an event the server refused once is offered again
+            lambda _progress: sync.sync_once(ctx, retry_refused=True),
             on_done=lambda report: (
                 self.say(
                     _(
