@@ -164,7 +164,10 @@ def register(sub, common) -> None:
     )
     c.add_argument("id", type=whole_number(1, 2**62))
     c.add_argument(
-        "--hours", type=whole_number(1, 24 * 365), default=24, help=_("how long the code is valid (default: 24)")
+        "--hours",
+        type=whole_number(1, 24 * 365),
+        default=24,
+        help=_("how long the code is valid (default: 24)"),
     )
     c.set_defaults(func=cmd_device_reenroll)
 
