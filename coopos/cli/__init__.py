@@ -161,8 +161,9 @@ def server_not_installed(exc: BaseException) -> str | None:
     package of the server's extra that this installation does not have."""
     if not isinstance(exc, ModuleNotFoundError):
         return None
-    if (exc.name or "").split(".")[0] not in SERVER_PACKAGES:
-        return None
+    name = exc.name or ""
+    if name.split(".")[0] not in SERVER_PACKAGES and not name.startswith("coopos.server"):
+        return None  # (the frozen till leaves coopos.server itself out)
     return _(
         "The central server is not installed here: install it with “pip install 'coopos[server]'”."
     )
