@@ -133,7 +133,9 @@ def _run(args: argparse.Namespace, desktop: Callable[[argparse.Namespace], int])
         raise
     except Exception as exc:
         where = getattr(args, "database_url", None) or db_path(args)
-        message = problem_with_file(exc) or database_problem(exc, where)
+        message = (
+            server_not_installed(exc) or problem_with_file(exc) or database_problem(exc, where)
+        )
         if message:
             return _user_error(message)
         path = log_crash(exc)  # the last line of defence: log it, say where
@@ -148,6 +150,23 @@ def _run(args: argparse.Namespace, desktop: Callable[[argparse.Namespace], int])
         return EXIT_CRASH
     finally:
         close_opened()
+
+
+# What `pip install 'coopos[server]'` adds; a till is installed without them.
+SERVER_PACKAGES = frozenset({"fastapi", "starlette", "pydantic", "uvicorn", "psycopg"})
+
+
+def server_not_installed(exc: BaseException) -> str | None:
+    """One sentence when a `coopos server ...` command (or a PostgreSQL URL) needs a
+    package of the server's extra that this installation does not have."""
+    if not isinstance(exc, ModuleNotFoundError):
+        return None
+    name = exc.name or ""
+    if name.split(".")[0] not in SERVER_PACKAGES and not name.startswith("coopos.server"):
+        return None  # (the frozen till leaves coopos.server itself out)
+    return _(
+        "The central server is not installed here: install it with “pip install 'coopos[server]'”."
+    )
 
 
 def _user_error(message: str) -> int:
