@@ -101,7 +101,8 @@ def delete(ctx: Context, uuid: str, user_id: int) -> None:
         row = s.execute(select(HeldSale).where(HeldSale.uuid == uuid)).scalar()
     if row is None:
         raise _gone()
-    lines = [line.describe() for line in Checkout.restore(ctx, json.loads(row.cart)).lines]
+    held = Checkout.restore(ctx, json.loads(row.cart))
+    lines = [line.describe() for line in held.lines]
     with ctx.write() as uow:
         if not uow.session.execute(delete_rows(HeldSale).where(HeldSale.uuid == uuid)).rowcount:
             raise _gone()  # recalled at this very moment by another window
@@ -112,6 +113,7 @@ def delete(ctx: Context, uuid: str, user_id: int) -> None:
             held_local=row.created_local,
             lines=lines,
             total=format_amount(row.total_cents),
+            discounts=held.approvals,  # given (and approved) but never sold
         )
 
 
