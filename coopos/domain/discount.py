@@ -82,4 +82,9 @@ def spread(total: Cents, bases: list[Cents]) -> list[Cents]:
 def within_limit(amount: Cents, base: Cents, limit_bp: int) -> bool:
     """Whether a seller may give ``amount`` off ``base`` without a manager: at most
     ``limit_bp`` basis points of it (the ``discount.seller_limit_bp`` setting)."""
-    return amount * 10000 <= base * limit_bp
+    return amount <= sellers_most(base, limit_bp)
+
+
+def sellers_most(base: Cents, limit_bp: int) -> Cents:
+    """The largest amount a seller may take off ``base`` without a manager."""
+    return max(base, 0) * limit_bp // 10000

@@ -73,6 +73,7 @@ class CartLine:
     unit_price: Cents | None = None  # set when a manager overrides the price
     discount: Cents = 0  # line discount, VAT included
     discount_bp: int | None = None  # the discount was typed as a percentage (1000 = 10 %)
+    discount_approved: bool = False  # given or approved by a manager: beyond the limit
     line_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property

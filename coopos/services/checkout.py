@@ -140,6 +140,7 @@ class Checkout(CartDiscounts):
         self.lines: list[CartLine] = []
         self.order_discount: Cents = 0
         self.order_discount_bp: int | None = None  # typed as a percentage of the sale
+        self.order_discount_approved = False  # by a manager: beyond the sellers' limit
         self.payments: list[Payment] = []
         self.approvals: list[dict[str, Any]] = []  # discounts and overrides, audited on sale
         self.result: SaleResult | None = None
@@ -491,6 +492,7 @@ class Checkout(CartDiscounts):
             "lines": lines,
             "order_discount": self.order_discount,
             "order_discount_bp": self.order_discount_bp,
+            "order_discount_approved": self.order_discount_approved,
             "payments": [[p.method.value, p.amount, p.reference] for p in self.payments],
             "approvals": self.approvals,
         }
@@ -506,6 +508,7 @@ class Checkout(CartDiscounts):
             checkout.lines.append(CartLine(**raw))
         checkout.order_discount = data.get("order_discount", 0)
         checkout.order_discount_bp = data.get("order_discount_bp")
+        checkout.order_discount_approved = data.get("order_discount_approved", False)
         checkout.payments = [
             Payment(PaymentMethod(m), a, r) for m, a, r in data.get("payments", [])
         ]

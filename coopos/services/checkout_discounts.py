@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from coopos.domain.catalog import parse_rate_bp
-from coopos.domain.discount import Discount, amount_off, within_limit
+from coopos.domain.discount import Discount, amount_off, sellers_most, within_limit
 from coopos.domain.errors import ApprovalRequired, ValidationError
 from coopos.domain.money import Cents, format_amount
 from coopos.domain.sale import CartLine
@@ -57,6 +57,7 @@ class CartDiscounts:
             raise ValidationError(_("A discount must be between 0 and the line amount."))
         self._check_discount_limit("line_discount", discount, amount, line.gross, approver)
         line.discount, line.discount_bp = amount, discount.percent_bp
+        line.discount_approved = self._by_a_manager(approver)
         self._approved(
             "line_discount",
             approver,
@@ -95,6 +96,7 @@ class CartDiscounts:
             raise ValidationError(_("A discount must be between 0 and the total."))
         self._check_discount_limit("order_discount", discount, amount, base, approver)
         self.order_discount, self.order_discount_bp = amount, discount.percent_bp
+        self.order_discount_approved = self._by_a_manager(approver)
         self._approved("order_discount", approver, amount=format_amount(amount), **_typed(discount))
         self._changed()
         return amount
@@ -110,11 +112,36 @@ class CartDiscounts:
     # -- rules ------------------------------------------------------------------------------
     def _rebound_discounts(self) -> None:
         """After a line changed: percentages worked out again, amounts never more than
-        what they are taken from (a line or a sale never goes below zero)."""
+        what they are taken from (a line or a sale never goes below zero), and an amount
+        a seller gave alone never more than the sellers' limit of what is left (else 5 %
+        of ten pieces, kept when nine are taken off, would be 50 % of one)."""
+        limit: list[int] = []  # read once, and only when an amount needs it
+
+        def bound(amount: Cents, percent_bp: int | None, approved: bool, base: Cents) -> Cents:
+            amount = amount_off(Discount(percent_bp, amount), base)
+            if percent_bp is not None or approved or self.seller_role.is_manager or not amount:
+                return amount
+            if not limit:
+                limit.append(self._sellers_limit_bp())
+            return min(amount, sellers_most(base, limit[0]))
+
         for line in self.lines:
-            line.discount = amount_off(Discount(line.discount_bp, line.discount), line.gross)
-        order = Discount(self.order_discount_bp, self.order_discount)
-        self.order_discount = amount_off(order, self.order_base)
+            line.discount = bound(
+                line.discount, line.discount_bp, line.discount_approved, line.gross
+            )
+        self.order_discount = bound(
+            self.order_discount,
+            self.order_discount_bp,
+            self.order_discount_approved,
+            self.order_base,
+        )
+
+    def _by_a_manager(self, approver: Approver | None) -> bool:
+        return approver is not None or self.seller_role.is_manager
+
+    def _sellers_limit_bp(self) -> int:
+        with self.ctx.read() as s:
+            return int(settings.get(s, "discount.seller_limit_bp"))
 
     def _check_discount_limit(
         self,
@@ -124,10 +151,9 @@ class CartDiscounts:
         base: Cents,
         approver: Approver | None,
     ) -> None:
-        if approver is not None or self.seller_role.is_manager or amount == 0:
+        if self._by_a_manager(approver) or amount == 0:
             return
-        with self.ctx.read() as s:
-            limit_bp = int(settings.get(s, "discount.seller_limit_bp"))
+        limit_bp = self._sellers_limit_bp()
         if discount.is_percent:
             allowed = discount.percent_bp <= limit_bp  # 5 % is 5 %, whatever the rounding
         else:

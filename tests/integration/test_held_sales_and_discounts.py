@@ -177,3 +177,19 @@ def test_above_the_limit_the_error_names_the_action(demo, users):
         "by": users["Youssef"].id,
         "amount": "5.00",
     }
+
+
+def test_an_amount_a_seller_gave_stays_within_the_limit_when_the_line_shrinks(demo, users):
+    checkout = Checkout(demo, users["Fatima"])
+    line = checkout.scan(ARGAN_100, "10")  # 600.00: a seller may give 30.00 (5 %)
+    checkout.set_line_discount(line.line_id, 3000)
+    checkout.discount_order(parse_discount("28"))  # 5 % of 570.00 is 28.50
+    checkout.set_quantity(line.line_id, "1")  # 60.00: 30.00 would be 50 %
+    assert line.discount == 300 and checkout.order_discount == 285
+    approved = checkout.scan(ARGAN_250, "10")  # 1200.00
+    checkout.set_line_discount(approved.line_id, 30000, Approver.of(users["Youssef"]))
+    checkout.set_quantity(approved.line_id, "5")  # a manager's approval stands
+    assert approved.discount == 30000
+    restored = Checkout.restore(demo, checkout.snapshot())
+    restored.set_quantity(approved.line_id, "4")
+    assert restored.line(approved.line_id).discount == 30000

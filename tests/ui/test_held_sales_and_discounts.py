@@ -6,7 +6,7 @@ manager approves, in French and Arabic too."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QLabel, QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
 
 from coopos.i18n.formats import format_money
 from coopos.services import held_sales, settings
@@ -76,11 +76,9 @@ def test_hold_is_refused_with_an_empty_cart_and_during_the_payment(
 
 
 def test_a_held_sale_is_deleted_after_a_question_by_touch(seller, open_shift, app_session, demo):
-    from ui.main_window import MainWindow  # noqa: F401 (the window fixture built it)
-
     def touch(name):
         def step():
-            widget = Seller.window().findChild(object, name)
+            widget = Seller.window().findChild(QPushButton, name)
             seller.touch(widget)
 
         return step
