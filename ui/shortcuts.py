@@ -76,6 +76,7 @@ SELL: tuple[Key, ...] = (
 )
 
 HELD: tuple[Key, ...] = (
+    Key("help", "F1", N_("Show these keys")),
     Key("arrows", "Up | Down", N_("Choose a held sale"), False),
     Key("enter", "Return", N_("Recall it (the sale in progress is held first)"), False),
     Key("delete", "Delete", N_("Delete it (asks first)")),

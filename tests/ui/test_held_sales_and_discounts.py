@@ -6,11 +6,11 @@ manager approves, in French and Arabic too."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
+from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QTableWidget
 
 from coopos.i18n.formats import format_money
 from coopos.services import held_sales, settings
-from tests.ui.seller import DOWN, ENTER, ESCAPE, F6, F12, Seller, expect, press, scan
+from tests.ui.seller import DOWN, ENTER, ESCAPE, F1, F6, F12, Seller, expect, press, scan
 from tests.ui.selling import LANGUAGES, in_front, sales
 from tests.ui.test_selling_keys import restart
 
@@ -58,7 +58,24 @@ def test_two_held_sales_come_back_after_a_restart_and_one_is_sold_once(
 
 
 def test_recalling_with_a_sale_in_progress_holds_it_first(seller, open_shift, app_session, demo):
+    seen = {}
+
+    def look_help():
+        table = in_front("shortcutHelp").findChild(QTableWidget, "shortcutTable")
+        seen["keys"] = {table.item(r, 0).text() for r in range(table.rowCount())}
+
     seller.do("1111", ENTER, *scan(ARGAN_100), F3, *scan(ARGAN_250))
+    seller.do(
+        SHIFT_F3,
+        expect("heldSalesDialog"),
+        F1,
+        expect("shortcutHelp"),
+        look_help,
+        ESCAPE,
+        expect("heldSalesDialog"),
+        ESCAPE,
+    )
+    assert {"F3", "Shift+F3", "Shift+F6"} <= seen["keys"]  # F1 lists the new keys
     seller.do(SHIFT_F3, expect("heldSalesDialog"), ENTER)
     assert [ln.sku for ln in app_session.checkout.lines] == ["ARG-OIL-100"]
     assert held_totals(demo) == [12000]

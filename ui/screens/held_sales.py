@@ -21,6 +21,7 @@ from ui.session import AppSession
 from ui.shortcuts import HELD
 from ui.theme import set_role
 from ui.widgets.forms import DataTable, select_row
+from ui.widgets.shortcut_help import show_help
 
 COLUMNS = (
     Column("time", N_("Time")),
@@ -68,7 +69,7 @@ class HeldSalesDialog(QDialog):
             buttons.addWidget(button)
         buttons.insertStretch(1, 1)
         layout.addLayout(buttons)
-        shortcuts.bind(self, HELD, {"delete": self.delete})
+        shortcuts.bind(self, HELD, {"help": lambda: show_help(self), "delete": self.delete})
         self.reload()
 
     def reload(self) -> None:
