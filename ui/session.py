@@ -13,13 +13,13 @@ from coopos.db.models import User
 from coopos.domain.catalog import Role
 from coopos.i18n import _, current_language
 from coopos.i18n.formats import format_money
-from coopos.services import lookups, settings
+from coopos.services import held_sales, lookups, settings
 from coopos.services.checkout import Checkout, CheckoutState
 from coopos.services.context import Context
 from ui.bridge import CoreBridge
 
 log = logging.getLogger(__name__)
-CART_KEY = "cart.open"
+CART_KEY = held_sales.OPEN_CART_KEY
 
 
 class AppSession(QObject):
@@ -87,6 +87,29 @@ class AppSession(QObject):
         self.save_cart()
         self.checkout_changed.emit()
         return self.checkout
+
+    def hold_sale(self) -> held_sales.Held:
+        """Put the sale in progress aside (saved, not sold) and start a new one."""
+        self._save_timer.stop()
+        held = held_sales.hold(self.ctx, self.checkout)
+        self._replace(self._new_checkout())
+        return held
+
+    def recall_sale(self, uuid: str) -> held_sales.Recalled:
+        """A held sale becomes the sale in progress, under the seller at the till; the
+        one in progress, if any, is held first (``held_sales.recall`` says why)."""
+        self._save_timer.stop()
+        recalled = held_sales.recall(self.ctx, uuid, self.checkout)
+        recalled.checkout.set_seller(self.user)
+        recalled.checkout.use_language(current_language())
+        self._replace(recalled.checkout)
+        return recalled
+
+    def _replace(self, checkout: Checkout) -> None:
+        """Another sale in progress: the held sales service already saved it as such."""
+        self.checkout = checkout
+        self._watch(checkout)
+        self.checkout_changed.emit()
 
     def save_cart(self) -> None:
         self._save_timer.stop()

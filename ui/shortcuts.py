@@ -1,4 +1,5 @@
-"""Every key of the sell screen, the payment and the receipt question, in one table.
+"""Every key of the sell screen, the payment, the receipt question and the held sales, in
+one table.
 
 The screens bind their shortcuts from here and the help overlay (F1) lists the same rows,
 so the two never disagree; docs/desktop.md lists them too (a test compares).  Keys that a
@@ -59,6 +60,7 @@ SELL: tuple[Key, ...] = (
     Key("minus", "Num+-", N_("One less of the selected line (the keypad's minus)"), False),
     Key("qty", "F4", N_("Quantity or weight of the selected line")),
     Key("discount", "F6", N_("Discount on the selected line")),
+    Key("order_discount", "Shift+F6", N_("Discount on the whole sale")),
     Key("price", "F7", N_("Price of the selected line (a manager)")),
     Key("remove", "Delete", N_("Remove the selected line (with nothing typed)")),
     Key("undo", "Ctrl+Z", N_("Remove the last line")),
@@ -68,7 +70,17 @@ SELL: tuple[Key, ...] = (
     Key("print_queue", "Ctrl+J", N_("Receipts waiting to print")),
     Key("category_next", "Ctrl+PgDown", N_("Next category")),
     Key("category_previous", "Ctrl+PgUp", N_("Previous category")),
+    Key("hold", "F3", N_("Hold the sale, to serve the next customer")),
+    Key("held", "Shift+F3", N_("Held sales: recall one")),
     Key("pay", "F12", N_("Pay")),
+)
+
+HELD: tuple[Key, ...] = (
+    Key("help", "F1", N_("Show these keys")),
+    Key("arrows", "Up | Down", N_("Choose a held sale"), False),
+    Key("enter", "Return", N_("Recall it (the sale in progress is held first)"), False),
+    Key("delete", "Delete", N_("Delete it (asks first)")),
+    Key("escape", "Escape", N_("Close the list"), False),
 )
 
 PAYMENT: tuple[Key, ...] = (
@@ -105,6 +117,7 @@ SECTIONS = (
     (N_("Selling"), SELL),
     (N_("Payment"), PAYMENT),
     (N_("After the sale"), AFTER_SALE),
+    (N_("Held sales"), HELD),
 )
 
 

@@ -15,6 +15,7 @@ from coopos.cli.base import (
     typed_amount,
 )
 from coopos.cli.render import render_table
+from coopos.domain.discount import parse_discount
 from coopos.domain.errors import ApprovalRequired, ValidationError
 from coopos.domain.money import format_amount
 from coopos.domain.sale import PaymentMethod
@@ -46,7 +47,11 @@ def register(sub, common) -> None:
     )
     p.add_argument("--seller", metavar="NAME", help=_("default: who opened the shift"))
     p.add_argument("--location", metavar="CODE")
-    p.add_argument("--discount", metavar="AMOUNT", help=_("discount on the whole sale, in MAD"))
+    p.add_argument(
+        "--discount",
+        metavar="AMOUNT",
+        help=_("discount on the whole sale: an amount in MAD, or a percentage such as 10%%"),
+    )
     p.add_argument(
         "--manager-pin",
         "--pin",
@@ -99,9 +104,9 @@ def cmd_sale(args: argparse.Namespace) -> int:
     for code, qty in sale_items_arg(args.item):
         checkout.scan(code, qty)
     if args.discount:
-        amount = typed_amount(args.discount)
+        discount = parse_discount(args.discount)
         try:
-            checkout.set_order_discount(amount)
+            checkout.discount_order(discount)
         except ApprovalRequired as needed:
             # as the desktop does: a manager's PIN, asked only when the limit is passed
             missing = _("A manager must approve this discount: give their PIN with --manager-pin.")
@@ -109,7 +114,7 @@ def cmd_sale(args: argparse.Namespace) -> int:
                 print(needed.message, file=sys.stderr)
             pin = ask_pin(args, _("Manager PIN"), missing)
             manager = users.require_manager(ctx, pin, needed.action)
-            checkout.set_order_discount(amount, Approver.of(manager))
+            checkout.discount_order(discount, Approver.of(manager))
     checkout.start_payment()
     for value in args.pay:
         method, amount = split_pair(value, "exact")

@@ -519,6 +519,23 @@ class PrintJob(Base):
     updated_utc: Mapped[datetime] = mapped_column(DateTime)
 
 
+class HeldSale(Base):
+    """A sale put on hold to serve the next customer, recalled later.  Not a business fact
+    until sold: it reserves no stock and is never sent to the server.  ``cart`` is the
+    checkout's own snapshot (the one that survives a crash)."""
+
+    __tablename__ = "held_sales"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(32), unique=True, default=new_uuid)
+    cart: Mapped[str] = mapped_column(Text)  # JSON: Checkout.snapshot()
+    seller_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    line_count: Mapped[int] = mapped_column(Integer)
+    total_cents: Mapped[int] = mapped_column(Integer)
+    created_utc: Mapped[datetime] = mapped_column(DateTime, index=True)
+    created_local: Mapped[str] = mapped_column(String(40))
+    seller: Mapped[User] = relationship()
+
+
 __all__ = [
     "AuditEntry",
     "Base",
@@ -529,6 +546,7 @@ __all__ = [
     "Cooperative",
     "Fair",
     "FairCount",
+    "HeldSale",
     "Location",
     "OutboxEvent",
     "Payout",

@@ -11,8 +11,9 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from coopos.domain.discount import spread
 from coopos.domain.errors import ValidationError
-from coopos.domain.money import Cents, allocate, format_amount, percent_of, round_cents
+from coopos.domain.money import Cents, format_amount, percent_of, round_cents
 from coopos.domain.quantity import ZERO, format_quantity
 from coopos.domain.vat import VatLine, vat_breakdown
 from coopos.i18n import N_, _
@@ -71,6 +72,8 @@ class CartLine:
     commission_bp: int  # commission kept by the shop, in basis points (1500 = 15 %)
     unit_price: Cents | None = None  # set when a manager overrides the price
     discount: Cents = 0  # line discount, VAT included
+    discount_bp: int | None = None  # the discount was typed as a percentage (1000 = 10 %)
+    discount_approved: bool = False  # given or approved by a manager: beyond the limit
     line_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
@@ -118,7 +121,7 @@ def price_lines(lines: list[CartLine], order_discount: Cents = 0) -> Totals:
     amounts (largest remainder), so per-line, per-VAT-rate and per-cooperative figures
     add up exactly to the total."""
     bases = [line.net_before_order_discount for line in lines]
-    shares = allocate(order_discount, bases) if lines else []
+    shares = spread(order_discount, bases)
     priced = []
     for line, share in zip(lines, shares, strict=True):
         net = line.net_before_order_discount - share

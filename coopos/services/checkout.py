@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from coopos.db.models import Product, Sale, User
 from coopos.domain import events, keyboard
-from coopos.domain.catalog import Role, parse_rate_bp, pick_name, sold_name
+from coopos.domain.catalog import Role, pick_name, sold_name
 from coopos.domain.errors import (
     ApprovalRequired,
     NotFoundError,
@@ -31,7 +31,7 @@ from coopos.domain.errors import (
     StateError,
     ValidationError,
 )
-from coopos.domain.money import Cents, format_amount, percent_of
+from coopos.domain.money import Cents, format_amount
 from coopos.domain.quantity import (
     ONE,
     ZERO,
@@ -56,6 +56,7 @@ from coopos.domain.stock import MovementReason
 from coopos.i18n import N_, _, current_language
 from coopos.protocol import text as text_rules
 from coopos.services import lookups, settings
+from coopos.services.checkout_discounts import CartDiscounts
 from coopos.services.context import Context
 from coopos.services.documents import Document, ProductRef, write_document
 from coopos.services.inventory import on_hand as on_hand_of
@@ -127,7 +128,7 @@ def apply_sale_allocation(total: Cents, payments: list[Payment]) -> list[tuple[P
     return list(zip(payments, applied, strict=True))
 
 
-class Checkout:
+class Checkout(CartDiscounts):
     def __init__(self, ctx: Context, seller: User, location_code: str | None = None):
         self.ctx = ctx
         self.seller_id = seller.id
@@ -138,6 +139,8 @@ class Checkout:
         self.state = CheckoutState.CART
         self.lines: list[CartLine] = []
         self.order_discount: Cents = 0
+        self.order_discount_bp: int | None = None  # typed as a percentage of the sale
+        self.order_discount_approved = False  # by a manager: beyond the sellers' limit
         self.payments: list[Payment] = []
         self.approvals: list[dict[str, Any]] = []  # discounts and overrides, audited on sale
         self.result: SaleResult | None = None
@@ -177,6 +180,9 @@ class Checkout:
         if self.state not in states:
             raise StateError(_(_STATE_SENTENCES[self.state]))
 
+    def _require_cart(self) -> None:
+        self._require(CheckoutState.CART)
+
     # -- cart -----------------------------------------------------------------------------
     def scan(self, code: str, qty: Decimal | str | None = None) -> CartLine:
         """Add a product by barcode or sku (what a scanner types).  A product sold by
@@ -215,6 +221,7 @@ class Checkout:
             for line in self.lines:
                 if line.product_id == product.id and line.unit_price is None and not line.discount:
                     line.quantity += qty
+                    self._rebound_discounts()
                     self._changed()
                     return line
         coop = product.cooperative
@@ -232,6 +239,7 @@ class Checkout:
             commission_bp=self._commission(product, session),
         )
         self.lines.append(line)
+        self._rebound_discounts()
         self._changed()
         return line
 
@@ -300,7 +308,7 @@ class Checkout:
         qty = quantity(qty)
         self._check_quantity(line.sold_by_weight, qty)
         line.quantity = qty
-        self._limit_order_discount()
+        self._rebound_discounts()
         self._changed()
 
     def increment(self, line_id: str, step: int = 1) -> None:
@@ -325,7 +333,7 @@ class Checkout:
                 reason=reason,
             )
         self.lines.remove(line)
-        self._limit_order_discount()
+        self._rebound_discounts()
         self._changed()
 
     def undo_last_line(self) -> CartLine | None:
@@ -334,26 +342,6 @@ class Checkout:
         last = self.lines[-1]
         self.remove_line(last.line_id, reason="undo")
         return last
-
-    def set_line_discount(
-        self, line_id: str, amount: Cents, approver: Approver | None = None
-    ) -> None:
-        """A discount in MAD on one line.  Above the sellers' limit a manager approves."""
-        self._require(CheckoutState.CART)
-        line = self.line(line_id)
-        if amount < 0 or amount > line.gross:
-            raise ValidationError(_("A discount must be between 0 and the line amount."))
-        self._check_discount_limit("line_discount", amount, line.gross, approver)
-        line.discount = amount
-        self._approved("line_discount", approver, sku=line.sku, amount=format_amount(amount))
-        self._limit_order_discount()
-        self._changed()
-
-    def set_line_discount_percent(
-        self, line_id: str, percent: Decimal | str, approver: Approver | None = None
-    ) -> None:
-        line = self.line(line_id)
-        self.set_line_discount(line_id, percent_of(line.gross, parse_rate_bp(percent)), approver)
 
     def override_price(self, line_id: str, price: Cents, approver: Approver) -> None:
         """A new unit price for a line: always a manager's decision."""
@@ -364,8 +352,7 @@ class Checkout:
             raise ValidationError(_("A price cannot be negative."))
         line = self.line(line_id)
         line.unit_price = price
-        line.discount = min(line.discount, line.gross)
-        self._limit_order_discount()
+        self._rebound_discounts()
         self._approved(
             "price_override",
             approver,
@@ -374,30 +361,6 @@ class Checkout:
             price=format_amount(price),
         )
         self._changed()
-
-    def set_order_discount(self, amount: Cents, approver: Approver | None = None) -> None:
-        self._require(CheckoutState.CART)
-        base = sum(line.net_before_order_discount for line in self.lines)
-        if amount < 0 or amount > base:
-            raise ValidationError(_("A discount must be between 0 and the total."))
-        self._check_discount_limit("order_discount", amount, base, approver)
-        self.order_discount = amount
-        self._approved("order_discount", approver, amount=format_amount(amount))
-        self._changed()
-
-    def _limit_order_discount(self) -> None:
-        base = sum(line.net_before_order_discount for line in self.lines)
-        self.order_discount = min(self.order_discount, base)
-
-    def _check_discount_limit(
-        self, action: str, amount: Cents, base: Cents, approver: Approver | None
-    ) -> None:
-        if approver is not None or self.seller_role.is_manager or amount == 0:
-            return
-        with self.ctx.read() as s:
-            limit_bp = int(settings.get(s, "discount.seller_limit_bp"))
-        if amount * 10000 > base * limit_bp:
-            raise ApprovalRequired(_("A discount this large needs a manager's PIN."), action)
 
     def _approved(self, action: str, approver: Approver | None, **details: Any) -> None:
         by = approver.id if approver else self.seller_id
@@ -528,6 +491,8 @@ class Checkout:
             "state": self.state.value,
             "lines": lines,
             "order_discount": self.order_discount,
+            "order_discount_bp": self.order_discount_bp,
+            "order_discount_approved": self.order_discount_approved,
             "payments": [[p.method.value, p.amount, p.reference] for p in self.payments],
             "approvals": self.approvals,
         }
@@ -542,6 +507,8 @@ class Checkout:
             raw["quantity"] = Decimal(raw["quantity"])
             checkout.lines.append(CartLine(**raw))
         checkout.order_discount = data.get("order_discount", 0)
+        checkout.order_discount_bp = data.get("order_discount_bp")
+        checkout.order_discount_approved = data.get("order_discount_approved", False)
         checkout.payments = [
             Payment(PaymentMethod(m), a, r) for m, a, r in data.get("payments", [])
         ]

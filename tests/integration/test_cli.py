@@ -288,3 +288,26 @@ def test_codes_pins_and_amounts_typed_on_azerty_or_in_arabic_digits(cli):
     assert code == 0 and out.startswith("T01-000002"), err
     code, _out, err = cli("sale", "--item=-&&&ççççççççè", "--pay", "cash:exact")
     assert code == 1 and "keyboard layout" in err
+
+
+def test_a_discount_on_the_whole_sale_typed_as_a_percentage(cli):
+    assert cli("shift", "open", "--float", "500", "--user", "Fatima")[0] == 0
+    # 2 x 60.00; 5 % is the sellers' limit: no PIN asked
+    code, out, err = cli(
+        "sale", "--item", "6111042001017:2", "--discount", "5%", "--pay", "cash:exact"
+    )
+    assert code == 0, err
+    assert "Total 114.00 MAD" in out
+    code, out, err = cli(
+        "sale",
+        "--item",
+        "6111042001017:2",
+        "--discount",
+        "٢٥٪",
+        "--pin",
+        "250917",
+        "--pay",
+        "cash:100",
+    )
+    assert code == 0, err
+    assert "Total 90.00 MAD, paid 100.00, change 10.00." in out

@@ -74,7 +74,7 @@ def test_wrong_manager_pins_in_the_approval_dialog_are_audited(front, qtbot, dem
     seller.do(
         *scan("6111042001017"),
         F6,
-        expect("valueDialog"),
+        expect("discountDialog"),
         "50",
         ENTER,
         expect("managerApproval"),

@@ -58,7 +58,7 @@ def test_a_discount_above_the_limit_asks_a_manager_in_any_language(
         ENTER,
         *scan(ARGAN_100),  # 60.00: a seller may give 3.00 (5 %)
         F6,
-        expect("valueDialog"),
+        expect("discountDialog"),
         "10",
         ENTER,
         expect("managerApproval"),
@@ -79,7 +79,7 @@ def test_a_manager_pin_typed_on_azerty_approves(seller, open_shift, app_session)
         ENTER,
         *scan(ARGAN_100),
         F6,
-        expect("valueDialog"),
+        expect("discountDialog"),
         *scan("10", "azerty"),  # the amount typed without Shift too
         expect("managerApproval"),
         *scan("250917", "azerty"),

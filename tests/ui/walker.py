@@ -158,12 +158,23 @@ TOUR = [
     # the sell screen with three lines, the weighed one selected
     Stop("sell screen", lambda w: [w.look()]),
     Stop("quantity (F4)", lambda w: [F4, expect("valueDialog"), w.look(), ESCAPE]),
-    Stop("discount (F6)", lambda w: [F6, expect("valueDialog"), w.look(), ESCAPE]),
+    Stop("discount (F6)", lambda w: [F6, expect("discountDialog"), w.look(), ESCAPE]),
+    Stop(
+        "discount on the sale (Shift+F6)",
+        lambda w: [press("Shift+F6"), expect("discountDialog"), w.look(), ESCAPE],
+    ),
+    # the sale put on hold (an empty cart and a sentence), listed, and recalled by Enter
+    Stop("hold (F3)", lambda w: [press("F3"), w.look()]),
+    Stop(
+        "held sales (Shift+F3)",
+        lambda w: [press("Shift+F3"), expect("heldSalesDialog"), w.look(), ENTER],
+    ),
+    Stop("sell screen after the recall", lambda w: [w.look()]),
     Stop(
         "manager approval",
         lambda w: [
             F6,
-            expect("valueDialog"),
+            expect("discountDialog"),
             "20",
             ENTER,
             expect("managerApproval"),

@@ -36,6 +36,8 @@ from coopos.services.checkout import SaleResult
 from ui import shortcuts
 from ui.errors import ask_yes_no, crash_message, guarded
 from ui.models import CartModel
+from ui.screens.discounts import Discounts
+from ui.screens.held_sales import HeldSales
 from ui.screens.sell_grid import GRID_LIMIT, ProductGrid, ScanField
 from ui.screens.sell_lines import CartLines
 from ui.session import AppSession
@@ -46,7 +48,7 @@ from ui.widgets.keypad import ask_value
 from ui.widgets.shortcut_help import show_help
 
 
-class SellScreen(CartLines, QWidget):
+class SellScreen(CartLines, Discounts, HeldSales, QWidget):
     pay_requested = Signal()
     returns_requested = Signal()
     return_receipt_requested = Signal(str)  # a receipt's QR was scanned
@@ -140,24 +142,19 @@ class SellScreen(CartLines, QWidget):
         for col in (1, 2, 3):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         right.addWidget(self.cart, 1)
-        line_actions = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
-        for key, label, slot in [
-            ("minus", "−", lambda: self.step(-1)),
-            ("plus", "+", lambda: self.step(1)),
-            ("qty", _("Qty / weight"), self.ask_quantity),
-            ("discount", _("Discount"), self.ask_discount),
-            ("price", _("Price"), self.ask_price),
-            ("remove", _("Remove"), self.remove_line),
-        ]:
-            button = QPushButton(label)
-            button.setObjectName(f"{key}Button")
-            button.setToolTip(shortcuts.shown(SELL, key))  # F1 lists them all; labels stay short
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.clicked.connect(slot)
-            line_actions.addWidget(button)
-            self.buttons[key] = button
-        right.addLayout(line_actions)
+        right.addLayout(
+            self._action_row(
+                [
+                    ("minus", "−", lambda: self.step(-1)),
+                    ("plus", "+", lambda: self.step(1)),
+                    ("qty", _("Qty / weight"), self.ask_quantity),
+                    ("discount", _("Discount"), self.ask_discount),
+                    ("price", _("Price"), self.ask_price),
+                    ("remove", _("Remove"), self.remove_line),
+                ]
+            )
+        )
         self.vat_label = set_role(QLabel(), "muted")
         self.vat_label.setObjectName("vatLabel")
         self.vat_label.setWordWrap(True)
@@ -177,21 +174,26 @@ class SellScreen(CartLines, QWidget):
         self.total.setObjectName("totalLabel")
         total_row.addWidget(self.total)
         right.addLayout(total_row)
-        sale_actions = QHBoxLayout()
-        for key, label, slot in [
-            ("void", _("Cancel sale"), self.void_sale),
-            ("returns", _("Return (F8)"), self.returns_requested.emit),
-            ("reprint", _("Reprint last"), self.reprint_last),
-        ]:
-            button = QPushButton(label)
-            button.setObjectName(f"{key}Button")
-            button.setToolTip(shortcuts.shown(SELL, key))
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.clicked.connect(slot)
-            sale_actions.addWidget(button)
-            self.buttons[key] = button
+        sale_actions = self._action_row(
+            [
+                ("void", _("Cancel sale"), self.void_sale),
+                ("returns", _("Return (F8)"), self.returns_requested.emit),
+                ("reprint", _("Reprint last"), self.reprint_last),
+            ]
+        )
         set_role(self.buttons["void"], "danger")
         right.addLayout(sale_actions)
+        # Hold the sale and recall it, and a discount on the whole of it (F3, Shift+F3,
+        # Shift+F6): a row of their own, the row above being full at 1024 pixels.
+        right.addLayout(
+            self._action_row(
+                [
+                    ("order_discount", _("Sale discount"), self.ask_order_discount),
+                    ("hold", _("Hold"), self.hold_sale),
+                    ("held", _("Held sales"), self.show_held),
+                ]
+            )
+        )
         self.pay = set_role(QPushButton(_("Pay (F12)")), "primary")
         self.pay.setObjectName("payButton")
         self.pay.setMinimumHeight(72)
@@ -208,6 +210,9 @@ class SellScreen(CartLines, QWidget):
                 "escape": self.escape,
                 "qty": self.ask_quantity,
                 "discount": self.ask_discount,
+                "order_discount": self.ask_order_discount,
+                "hold": self.hold_sale,
+                "held": self.show_held,
                 "price": self.ask_price,
                 "remove": self.remove_line,
                 "undo": self.undo_last,
@@ -228,6 +233,21 @@ class SellScreen(CartLines, QWidget):
         session.bridge.catalog_changed.connect(self.reload_catalog)
         self.reload_catalog()
         self.refresh_cart()
+        self.show_held_count()
+
+    def _action_row(self, actions) -> QHBoxLayout:
+        """A row of buttons (``key``, label, slot); their key is in the tooltip (F1 lists
+        them all; labels stay short) and a touch leaves the focus in the scan field."""
+        row = QHBoxLayout()
+        for key, label, slot in actions:
+            button = QPushButton(label)
+            button.setObjectName(f"{key}Button")
+            button.setToolTip(shortcuts.shown(SELL, key))
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(slot)
+            row.addWidget(button)
+            self.buttons[key] = button
+        return row
 
     # -- feedback ----------------------------------------------------------------------
     def report_error(self, message: str) -> None:
@@ -437,7 +457,8 @@ class SellScreen(CartLines, QWidget):
         if has_lines:
             self.last_change.hide()  # the next sale has begun
         self.pay.setEnabled(has_lines)
-        for key in ("minus", "plus", "qty", "discount", "price", "remove", "void"):
+        editing = ("minus", "plus", "qty", "discount", "price", "remove", "void")
+        for key in (*editing, "order_discount", "hold"):
             self.buttons[key].setEnabled(has_lines)
         self.buttons["reprint"].setEnabled(self.session.last_receipt is not None)
         if not (selected and self.select_line(selected)) and has_lines:

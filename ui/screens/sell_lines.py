@@ -1,5 +1,6 @@
 """The sell screen's cart lines: select one, change its quantity (with a question when
-it looks like a typing mistake), discount or price it (a manager approves), remove it.
+it looks like a typing mistake), price it (a manager approves), remove it (discounts:
+``ui.screens.discounts``).
 Every action works from the keyboard (``ui.shortcuts``) as from a touch."""
 
 from __future__ import annotations
@@ -7,9 +8,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from coopos.domain.catalog import unit_label
-from coopos.domain.errors import ApprovalRequired, CooposError
+from coopos.domain.errors import CooposError
 from coopos.i18n import _
-from coopos.i18n.formats import format_money
 from coopos.services.checkout import Checkout, CheckoutState
 from ui.errors import guarded
 from ui.widgets.approval import approve
@@ -80,36 +80,6 @@ class CartLines:
         qty = self._checked(line.product_id, qty, line.name, line.unit, line.line_id)
         if qty is not None:
             self.session.checkout.set_quantity(line.line_id, qty)
-        self.focus_scan()
-
-    @guarded()
-    def ask_discount(self) -> None:
-        line = self._line()
-        amount = ask_value(
-            self,
-            _("Discount"),
-            _(
-                "Discount on {name}, in MAD (the line is {amount})",
-                name=line.name,
-                amount=format_money(line.gross),
-            ),
-        )
-        if amount is None:
-            return
-        checkout = self.session.checkout
-        try:
-            checkout.set_line_discount(line.line_id, amount)
-        except ApprovalRequired as needed:
-            approver = approve(
-                self.session.ctx,
-                self,
-                needed.action,
-                _("A discount this large needs a manager."),
-                self.session,
-            )
-            if approver is None:
-                return
-            checkout.set_line_discount(line.line_id, amount, approver)
         self.focus_scan()
 
     @guarded()

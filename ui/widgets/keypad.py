@@ -142,12 +142,17 @@ class ValueDialog(QDialog):
         layout.addWidget(buttons)
         self.field.setFocus()
 
+    def parse(self, text: str):
+        """The value typed (a dialog for other values overrides this)."""
+        parse = parse_amount if self.kind == "amount" else quantity
+        value = keyboard.parse_typed(text, parse)
+        if self.kind == "quantity" and value <= 0:
+            raise CooposError(_("The quantity must be more than zero."))
+        return value
+
     def accept(self) -> None:
         try:
-            parse = parse_amount if self.kind == "amount" else quantity
-            self.value = keyboard.parse_typed(self.field.text(), parse)
-            if self.kind == "quantity" and self.value <= 0:
-                raise CooposError(_("The quantity must be more than zero."))
+            self.value = self.parse(self.field.text())
         except CooposError as exc:
             self.error.setText(exc.message)
             self.error.show()
