@@ -206,16 +206,19 @@ def ask_count(ctx, user_id: int) -> int:
 
 
 def backup_after_close(ctx, z_number: int | None, quiet: bool = False) -> None:
-    """The close has committed: back up now.  A failed backup (USB key missing) is said
-    in one sentence on stderr and does not change the exit code: the shift is closed.
-    ``quiet``: CSV or JSON on stdout stays parseable, so success notes go to stderr."""
+    """The close has committed (its report is printed): prune the outbox and back up
+    now; unlike the desktop, the command waits for it and says so.  A failed backup (USB
+    key missing) is said in one sentence on stderr and does not change the exit code: the
+    shift is closed.  ``quiet``: CSV or JSON on stdout stays parseable, so notes go to
+    stderr."""
     import sys
 
-    from coopos.services import backup, settings
+    from coopos.services import settings, storage
 
     with ctx.read() as s:
         folder = str(settings.get(s, "backup.folder") or "").strip()
-    for result in backup.backup_after_close(ctx.path, folder or None, z_number):
+    print(_("Backing up…"), file=sys.stderr if quiet else sys.stdout)
+    for result in storage.after_close(ctx, folder or None, z_number):
         print(result.message, file=sys.stdout if result.ok and not quiet else sys.stderr)
 
 
