@@ -209,3 +209,19 @@ def test_a_read_only_data_folder_does_not_stop_the_close(tmp_path, demo_path, mo
     )
     [local] = backup_after_close(demo_path, None, 1)
     assert not local.ok and local.message.startswith("The automatic backup could not be written")
+
+
+def test_a_database_with_many_free_pages_is_backed_up_without_them(demo_path, tmp_path):
+    conn = sqlite3.connect(demo_path)  # as after the first pruning of a large outbox
+    conn.execute("CREATE TABLE scratch (b BLOB)")
+    conn.executemany("INSERT INTO scratch VALUES (zeroblob(4000))", [()] * 2000)
+    conn.commit()
+    conn.execute("DROP TABLE scratch")
+    conn.commit()
+    conn.close()
+    size = demo_path.stat().st_size
+    compact = backup.backup(demo_path, tmp_path / "compact.db")
+    assert compact.stat().st_size < size / 2  # VACUUM INTO left the free pages out
+    assert check_backup_file(compact)
+    as_is = backup.backup(compact, tmp_path / "as-is.db")  # few free pages: copied as is
+    assert as_is.stat().st_size == compact.stat().st_size
