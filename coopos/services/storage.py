@@ -103,26 +103,24 @@ def prune_outbox(
         return Pruned(0, through)
     cutoff = (now or ctx.clock.now().utc) - timedelta(days=days)
     table = OutboxEvent.__table__
-    old = (
-        select(table.c.seq)
-        .where(
-            table.c.acked_utc.is_not(None),
-            table.c.acked_utc < cutoff,
-            table.c.seq < newest_acked,
+    old = (table.c.acked_utc.is_not(None), table.c.acked_utc < cutoff)
+    # Found in a read (it scans the kept rows too, and must not hold the write lock
+    # meanwhile), deleted in small write transactions that check each row again.
+    with ctx.read() as s:
+        seqs = list(
+            s.execute(
+                select(table.c.seq).where(*old, table.c.seq < newest_acked).order_by(table.c.seq)
+            ).scalars()
         )
-        .order_by(table.c.seq)
-        .limit(batch)
-    )
     rows = 0
-    while True:
+    for start in range(0, len(seqs), batch):
+        chunk = seqs[start : start + batch]
         with ctx.write() as uow:
-            seqs = list(uow.connection.execute(old).scalars())
-            if not seqs:
-                break
-            uow.connection.execute(delete(table).where(table.c.seq.in_(seqs)))
-            through = max(through, seqs[-1])
-            settings.put(uow.session, PRUNED_KEY, through)
-        rows += len(seqs)
+            done = uow.connection.execute(delete(table).where(table.c.seq.in_(chunk), *old))
+            if done.rowcount:
+                through = max(through, chunk[-1])
+                settings.put(uow.session, PRUNED_KEY, through)
+        rows += done.rowcount
     if rows:
         log.info("pruned %d acknowledged outbox rows (through seq %d)", rows, through)
     return Pruned(rows, through)
