@@ -89,6 +89,22 @@ def register(sub, common) -> None:
         "--sellers-may-close", choices=["on", "off"], help=_("sellers close without a manager")
     )
     s.add_argument("--time-zone", metavar="ZONE", help=_("e.g. Africa/Casablanca"))
+    number = whole_number(0, 1_000_000)
+    s.add_argument(
+        "--backup-days", type=number, metavar="N", help=_("keep automatic backups N days")
+    )
+    s.add_argument(
+        "--backup-max-mb",
+        type=number,
+        metavar="N",
+        help=_("keep automatic backups up to N MB in all"),
+    )
+    s.add_argument(
+        "--outbox-days",
+        type=number,
+        metavar="N",
+        help=_("delete sales the server has from the send queue after N days"),
+    )
     s.add_argument("--pin", help=_("a manager's PIN (to change them)"))
     s.set_defaults(func=cmd_settings)
 
@@ -206,16 +222,19 @@ def ask_count(ctx, user_id: int) -> int:
 
 
 def backup_after_close(ctx, z_number: int | None, quiet: bool = False) -> None:
-    """The close has committed: back up now.  A failed backup (USB key missing) is said
-    in one sentence on stderr and does not change the exit code: the shift is closed.
-    ``quiet``: CSV or JSON on stdout stays parseable, so success notes go to stderr."""
+    """The close has committed (its report is printed): prune the outbox and back up
+    now; unlike the desktop, the command waits for it and says so.  A failed backup (USB
+    key missing) is said in one sentence on stderr and does not change the exit code: the
+    shift is closed.  ``quiet``: CSV or JSON on stdout stays parseable, so notes go to
+    stderr."""
     import sys
 
-    from coopos.services import backup, settings
+    from coopos.services import settings, storage
 
     with ctx.read() as s:
         folder = str(settings.get(s, "backup.folder") or "").strip()
-    for result in backup.backup_after_close(ctx.path, folder or None, z_number):
+    print(_("Backing up…"), file=sys.stderr if quiet else sys.stdout)
+    for result in storage.after_close(ctx, folder or None, z_number):
         print(result.message, file=sys.stdout if result.ok and not quiet else sys.stderr)
 
 
@@ -237,6 +256,13 @@ def cmd_settings(args: argparse.Namespace) -> int:
         changes["shift.sellers_may_close"] = args.sellers_may_close == "on"
     if args.time_zone:
         changes["shop.time_zone"] = args.time_zone
+    for key, value in (
+        ("backup.keep_days", args.backup_days),
+        ("backup.max_mb", args.backup_max_mb),
+        ("outbox.retention_days", args.outbox_days),
+    ):
+        if value is not None:
+            changes[key] = value
     if changes:
         manager = users.require_manager(ctx, ask_pin(args, _("Manager PIN")), "settings")
         settings.update(ctx, changes, manager.id)
@@ -251,4 +277,18 @@ def cmd_settings(args: argparse.Namespace) -> int:
         )
     )
     print(_("Time zone: {zone}", zone=values["shop.time_zone"]))
+    print(
+        _(
+            "Automatic backups kept: {days} days, {mb} MB in all (0: no limit), the 3 "
+            "newest always",
+            days=values["backup.keep_days"],
+            mb=values["backup.max_mb"],
+        )
+    )
+    print(
+        _(
+            "Sales the server has leave the send queue after {days} days (0: never)",
+            days=values["outbox.retention_days"],
+        )
+    )
     return 0

@@ -1,25 +1,34 @@
-"""Backups with SQLite's online backup API (consistent while the till sells: the copy is
-one read transaction), and a restore that refuses anything that is not a coopos database
-of a known schema, and refuses to replace a database anyone has open
-(:mod:`coopos.db.lock`).  A restored till finds its place again through
+"""Backups in one read transaction (consistent while the till sells: SQLite's backup API,
+or ``VACUUM INTO`` when many pages are free), and a restore that refuses
+anything that is not a coopos database of a known schema, and refuses to replace a
+database anyone has open (:mod:`coopos.db.lock`).  A restored till finds its place again through
 :mod:`coopos.services.recovery`: it never reissues a receipt number, and every event it
 made still reaches the server once.
 
-Every shift close also makes an automatic backup (:func:`backup_after_close`) beside the
-database, in ``backups/`` (the user data folder for the installed app), and a copy in
-the ``backup.folder`` setting (a USB key) when one is set.  Only the last
-:data:`KEEP_AUTOMATIC` automatic backups are kept in each folder; backups made by hand
-and the safety copies made before a restore are never deleted."""
+Every shift close also makes an automatic backup (:func:`backup_after_close`, on a worker:
+the close never waits for it) beside the database, in ``backups/`` (the user data folder
+for the installed app), and a copy in the ``backup.folder`` setting (a USB key) when one
+is set.  Automatic backups are compressed with zstandard (``.db.zst``, about a tenth of
+the database); a restore reads them and plain ``.db`` files alike.  Automatic backups
+older than ``backup.keep_days`` or beyond ``backup.max_mb`` in all are deleted, the
+newest :data:`KEEP_NEWEST` always kept (:class:`Retention`); backups made by hand and the
+safety copies made before a restore are never deleted."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import shutil
 import sqlite3
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import zstandard
 
 from coopos.config import backup_dir
 from coopos.db.engine import APPLICATION_ID, open_database
@@ -31,10 +40,16 @@ from coopos.services import recovery
 
 log = logging.getLogger(__name__)
 
-KEEP_AUTOMATIC = 30
+KEEP_NEWEST = 3  # automatic backups kept whatever their age and size
 AUTO_PREFIX = "coopos-auto-"
-# coopos-auto-20261120-183000-z0012.db: only names like this are ever pruned.
-_AUTO_NAME = re.compile(r"^coopos-auto-\d{8}-\d{6}(?:-z\d+)?(?:-\d+)?\.db$")
+COMPRESSED = ".zst"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+ZSTD_LEVEL = 1  # twice as fast as level 3 for a tenth more bytes (bench/till_storage.py)
+MB = 1024 * 1024
+CHUNK = 4 * MB
+# coopos-auto-20261120-183000-z0012.db.zst (.db before 0.2): only names like this are
+# ever pruned.
+_AUTO_NAME = re.compile(r"^coopos-auto-(\d{8}-\d{6})(?:-z\d+)?(?:-\d+)?\.db(?:\.zst)?$")
 
 
 def backup(
@@ -63,48 +78,127 @@ def backup(
     dest.parent.mkdir(parents=True, exist_ok=True)
     if dest.resolve() == db_path.resolve():
         raise ValidationError(_("A backup cannot overwrite the database itself."))
-    tmp = dest.with_suffix(dest.suffix + ".part")
+    compress = dest.name.endswith(COMPRESSED)
+    tmp = dest.with_name(dest.name + ".part")
+    plain = dest.with_name(dest.name + ".snapshot") if compress else tmp
     lock = None if held else OpenLock(db_path)
     try:
+        plain.unlink(missing_ok=True)  # VACUUM INTO never overwrites a file
         source = sqlite3.connect(db_path, timeout=30)
-        target = sqlite3.connect(tmp)
         try:
-            source.backup(target)  # all pages in one step: one consistent snapshot
-            target.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
+            _snapshot(source, plain)
         finally:
-            target.close()
             source.close()
     finally:
         if lock is not None:
             lock.release()
-    tmp.replace(dest)
+    try:
+        target = sqlite3.connect(plain)
+        try:
+            target.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
+        finally:
+            target.close()
+        if compress:
+            _compress(plain, tmp)
+        tmp.replace(dest)
+    finally:
+        plain.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
     return dest
 
 
+def _snapshot(source: sqlite3.Connection, dest: Path) -> None:
+    """Copy the database in one read transaction (a consistent snapshot while the till
+    sells).  ``VACUUM INTO`` leaves the free pages out but rebuilds every index (3x
+    slower); it is worth it when many pages are free (after the first pruning of a big
+    outbox, docs/sync.md), else SQLite's backup API copies the pages as they are."""
+    pages = source.execute("PRAGMA page_count").fetchone()[0]
+    free = source.execute("PRAGMA freelist_count").fetchone()[0]
+    if free * 4 >= pages > 0:
+        source.execute("VACUUM INTO ?", (str(dest),))
+        return
+    target = sqlite3.connect(dest)
+    try:
+        source.backup(target)  # all pages in one step
+    finally:
+        target.close()
+
+
+def _compress(source: Path, dest: Path) -> None:
+    compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True)
+    with source.open("rb") as src, dest.open("wb") as out:
+        compressor.copy_stream(src, out, size=source.stat().st_size)
+
+
+def is_compressed(path: Path) -> bool:
+    with Path(path).open("rb") as fh:
+        return fh.read(4) == ZSTD_MAGIC
+
+
+def unpack(source: Path, dest: Path) -> Path:
+    """Write the plain database of the backup ``source`` (compressed or not) to ``dest``."""
+    tmp = dest.with_name(dest.name + ".part")
+    try:
+        if is_compressed(source):
+            stream = zstandard.ZstdDecompressor().decompressobj()
+            with source.open("rb") as src, tmp.open("wb") as out:
+                while chunk := src.read(CHUNK):
+                    out.write(stream.decompress(chunk))
+            if not stream.eof:  # cut short: a copy pulled out half-way
+                raise zstandard.ZstdError("truncated")
+        else:
+            shutil.copyfile(source, tmp)
+        tmp.replace(dest)
+    except zstandard.ZstdError:
+        raise ValidationError(
+            _("{path} is damaged and cannot be restored.", path=source.name)
+        ) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
+
+
+@contextlib.contextmanager
+def _readable(path: Path) -> Iterator[Path]:
+    """The backup as a plain SQLite file, decompressed in a temporary folder if needed."""
+    if not is_compressed(path):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="coopos-check-") as folder:
+        yield unpack(path, Path(folder) / "backup.db")
+
+
 def check_backup_file(path: Path) -> str:
-    """The schema revision of a coopos backup, or ValidationError with the reason."""
+    """The schema revision of a coopos backup (``.db`` or ``.db.zst``), or
+    ValidationError with the reason."""
+    path = Path(path)
     if not path.exists():
         raise ValidationError(_("File not found: {path}", path=path))
+    with _readable(path) as plain:
+        return _check_plain(plain, path.name)
+
+
+def _check_plain(path: Path, name: str) -> str:
     with path.open("rb") as fh:
         if fh.read(16) != b"SQLite format 3\x00":
-            raise ValidationError(_("{path} is not a coopos database.", path=path.name))
+            raise ValidationError(_("{path} is not a coopos database.", path=name))
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         if app_id != APPLICATION_ID:
-            raise ValidationError(_("{path} is not a coopos database.", path=path.name))
+            raise ValidationError(_("{path} is not a coopos database.", path=name))
         integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
         if integrity != "ok":
-            raise ValidationError(_("{path} is damaged and cannot be restored.", path=path.name))
+            raise ValidationError(_("{path} is damaged and cannot be restored.", path=name))
         try:
             revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
         except sqlite3.DatabaseError:
-            raise ValidationError(_("{path} is not a coopos database.", path=path.name)) from None
+            raise ValidationError(_("{path} is not a coopos database.", path=name)) from None
     finally:
         conn.close()
     if revision not in known_revisions():
         raise ValidationError(
-            _("{path} comes from a newer version of coopos: update coopos first.", path=path.name)
+            _("{path} comes from a newer version of coopos: update coopos first.", path=name)
         )
     return revision
 
@@ -123,8 +217,19 @@ def restore(source: Path, db_path: Path) -> Restored:
     the replaced one's document counters when both are the same till (same receipt
     prefix), and keeps that till's unsent events to send them."""
     source, db_path = Path(source), Path(db_path)
-    check_backup_file(source)
+    if not source.exists():
+        raise ValidationError(_("File not found: {path}", path=source))
     db_path.parent.mkdir(parents=True, exist_ok=True)  # a new laptop has no folder yet
+    tmp = db_path.with_suffix(".restoring")
+    try:
+        unpack(source, tmp)  # a compressed backup is checked once decompressed
+        _check_plain(tmp, source.name)
+        return _replace(tmp, source.name, db_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _replace(tmp: Path, source_name: str, db_path: Path) -> Restored:
     with exclusive(db_path):
         safety = replaced = None
         if db_path.exists():
@@ -135,8 +240,6 @@ def restore(source: Path, db_path: Path) -> Restored:
             except sqlite3.DatabaseError:  # a damaged database: keep its bytes as they are
                 log.warning("the replaced database cannot be read: copied as is", exc_info=True)
                 _copy(db_path, safety)
-        tmp = db_path.with_suffix(".restoring")
-        shutil.copyfile(source, tmp)
         for suffix in ("-wal", "-shm"):
             Path(str(db_path) + suffix).unlink(missing_ok=True)
         tmp.replace(db_path)
@@ -146,7 +249,7 @@ def restore(source: Path, db_path: Path) -> Restored:
 
             upgrade(engine)
             with Context(engine=engine, path=db_path).write() as uow:
-                report = recovery.after_restore(uow, replaced, source.name)
+                report = recovery.after_restore(uow, replaced, source_name)
         finally:
             engine.dispose()
     return Restored(safety, report)
@@ -162,7 +265,7 @@ class BackupResult:
     where: str
     path: Path | None
     error: str | None = None
-    pruned: int = 0  # old automatic backups deleted to keep the last ones
+    pruned: int = 0  # old automatic backups deleted by the retention
 
     @property
     def ok(self) -> bool:
@@ -176,39 +279,80 @@ class BackupResult:
         return _("Backup written: {path}", path=self.path)
 
 
+@dataclass(frozen=True)
+class Retention:
+    """Which automatic backups stay in a folder: the newest ``keep_newest`` always; the
+    others while younger than ``days`` and while all of them together fit in
+    ``max_bytes`` (settings ``backup.keep_days`` and ``backup.max_mb``; 0: no limit)."""
+
+    days: int = 60
+    max_bytes: int = 2048 * MB
+    keep_newest: int = KEEP_NEWEST
+
+    @classmethod
+    def from_settings(cls, values: dict[str, Any]) -> Retention:
+        return cls(
+            days=int(values.get("backup.keep_days") or 0),
+            max_bytes=int(values.get("backup.max_mb") or 0) * MB,
+        )
+
+
 def automatic_name(z_number: int | None = None, now: datetime | None = None) -> str:
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    return f"{AUTO_PREFIX}{stamp}" + (f"-z{z_number:04d}" if z_number is not None else "") + ".db"
+    z = f"-z{z_number:04d}" if z_number is not None else ""
+    return f"{AUTO_PREFIX}{stamp}{z}.db{COMPRESSED}"
 
 
 def is_automatic_backup(path: Path) -> bool:
     return path.is_file() and _AUTO_NAME.match(path.name) is not None
 
 
-def prune_automatic(folder: Path, keep: int = KEEP_AUTOMATIC) -> list[Path]:
-    """Delete the oldest automatic backups in ``folder`` beyond the last ``keep``.
+def _made(path: Path) -> datetime:
+    match = _AUTO_NAME.match(path.name)
+    assert match is not None
+    return datetime.strptime(match.group(1), "%Y%m%d-%H%M%S")
 
-    Only files named by :func:`automatic_name` are touched (their names sort by date):
-    a user's own files on the USB key, hand-made backups and safety copies stay."""
+
+def prune_automatic(
+    folder: Path, retention: Retention | None = None, now: datetime | None = None
+) -> list[Path]:
+    """Delete the automatic backups in ``folder`` that ``retention`` does not keep.
+
+    Only files named by :func:`automatic_name` (or its ``.db`` of older versions) are
+    touched, by the date in their name: a user's own files on the USB key, hand-made
+    backups and safety copies stay."""
+    retention = retention or Retention()
+    now = now or datetime.now()
     ours = sorted(
-        (p for p in Path(folder).iterdir() if is_automatic_backup(p)), key=lambda p: p.name
+        (p for p in Path(folder).iterdir() if is_automatic_backup(p)),
+        key=lambda p: (_made(p), p.name),
+        reverse=True,
     )
-    removed = []
-    for old in ours[: max(len(ours) - keep, 0)]:
-        try:
-            old.unlink()
-            removed.append(old)
-        except OSError:
-            log.warning("could not delete the old backup %s", old, exc_info=True)
+    too_old = now - timedelta(days=retention.days) if retention.days else None
+    removed, total = [], 0
+    for rank, path in enumerate(ours):
+        size = path.stat().st_size
+        if rank >= retention.keep_newest and (
+            (too_old is not None and _made(path) < too_old)
+            or (retention.max_bytes and total + size > retention.max_bytes)
+        ):
+            try:
+                path.unlink()
+                removed.append(path)
+            except OSError:
+                log.warning("could not delete the old backup %s", path, exc_info=True)
+            continue
+        total += size
     return removed
 
 
 def _unique(folder: Path, name: str) -> Path:
     """Never overwrite an earlier backup (two closes in the same second)."""
     path = folder / name
+    stem, dot, suffix = name.partition(".")
     n = 1
     while path.exists():
-        path = folder / f"{name[:-3]}-{n}.db"
+        path = folder / f"{stem}-{n}{dot}{suffix}"
         n += 1
     return path
 
@@ -220,7 +364,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def _copy(source: Path, dest: Path) -> Path:
-    tmp = dest.with_suffix(dest.suffix + ".part")
+    tmp = dest.with_name(dest.name + ".part")
     shutil.copyfile(source, tmp)
     tmp.replace(dest)  # a half-copied file never has the final name
     return dest
@@ -230,13 +374,14 @@ def backup_after_close(
     db_path: Path,
     usb_folder: str | Path | None = None,
     z_number: int | None = None,
-    keep: int = KEEP_AUTOMATIC,
+    retention: Retention | None = None,
     now: datetime | None = None,
 ) -> list[BackupResult]:
     """Back the database up after a shift close; never raises.
 
-    Called once the close has committed: a backup that fails (full disk, USB key pulled
-    out) must not undo or block the close, so each failure becomes one sentence in the
+    Called once the close has committed, on a worker (the desktop) or after the Z report
+    is printed (the command line): a backup that fails (full disk, USB key pulled out)
+    must not undo or block the close, so each failure becomes one sentence in the
     results instead of an exception."""
     db_path = Path(db_path)
     name = automatic_name(z_number, now)
@@ -246,7 +391,8 @@ def backup_after_close(
     try:
         folder.mkdir(parents=True, exist_ok=True)
         local = backup(db_path, _unique(folder, name))
-        results.append(BackupResult("local", local, pruned=len(prune_automatic(folder, keep))))
+        pruned = prune_automatic(folder, retention, now)
+        results.append(BackupResult("local", local, pruned=len(pruned)))
     except (CooposError, OSError, sqlite3.Error) as exc:
         log.exception("automatic backup into %s failed", folder)
         results.append(
@@ -278,7 +424,8 @@ def backup_after_close(
         try:
             dest = _unique(usb, name)
             path = _copy(local, dest) if local is not None else backup(db_path, dest)
-            results.append(BackupResult("usb", path, pruned=len(prune_automatic(usb, keep))))
+            pruned = prune_automatic(usb, retention, now)
+            results.append(BackupResult("usb", path, pruned=len(pruned)))
         except (CooposError, OSError, sqlite3.Error) as exc:
             log.exception("automatic backup into %s failed", usb)
             results.append(

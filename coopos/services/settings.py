@@ -40,6 +40,11 @@ DEFAULTS: dict[str, Any] = {
     "quantity.max_pieces": 200,
     "quantity.max_kg": 50,  # kg or litres (x 1000 for g and ml)
     "backup.folder": "",  # e.g. a USB key: backups are copied there too
+    # Automatic backups are deleted past this age or this total size (the newest few stay).
+    "backup.keep_days": 60,
+    "backup.max_mb": 2048,
+    # Events the server acknowledged are deleted from the outbox after this many days.
+    "outbox.retention_days": 30,
     "printer.uri": "",  # e.g. tcp://192.168.1.50 or file:/tmp/receipts.bin; empty: none
     "printer.width": 576,  # printable dots: 576 for 80 mm, 384 for 58 mm paper
     "printer.profile": "",  # a python-escpos profile name; its paper width wins if known
@@ -96,6 +101,9 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
         "printer.width",
         "printer.band_rows",
         "printer.drawer_pin",
+        "backup.keep_days",
+        "backup.max_mb",
+        "outbox.retention_days",
     ):
         if key in values:
             try:

@@ -40,7 +40,7 @@ from coopos.domain.errors import StateError, ValidationError
 from coopos.i18n import _
 from coopos.protocol import parts
 from coopos.protocol.limits import MAX_BATCH_BYTES
-from coopos.services import recovery, settings
+from coopos.services import recovery, settings, storage
 from coopos.services import sync_refusals as refusals
 from coopos.services.catalog_pull import apply_changes
 from coopos.services.context import Context
@@ -463,6 +463,7 @@ def _push_all(
                 # restore of its own): resend from there, acknowledged rows included.
                 if expected - 1 >= after:
                     raise  # it asks for what was just sent: do not loop
+                storage.check_resend(ctx, expected)  # pruned here: say so, do not loop
                 after = expected - 1
                 continue
             raise

@@ -294,4 +294,4 @@ def test_closing_a_shift_on_screen_backs_up_and_says_where(session, qtbot, demo,
     qtbot.waitUntil(lambda: "Backup written" in label.text(), timeout=10000)
     assert "is not there (is the USB key plugged in?)" in label.text()
     assert label.property("role") == "error"
-    assert list((demo.path.parent / "backups").glob(f"coopos-auto-*-z{z:04d}.db"))
+    assert list((demo.path.parent / "backups").glob(f"coopos-auto-*-z{z:04d}.db.zst"))

@@ -109,7 +109,8 @@ def test_the_frozen_app_sells_and_prints_to_a_file(built, home, tmp_path):
     job = receipt.read_bytes()
     assert job.startswith(b"\x1b@") and b"\x1dv0" in job  # ESC @, then raster bands
     assert (tmp_path / "ar.png").read_bytes()[:4] == b"\x89PNG"
-    assert list((tmp_path / "backups").glob("coopos-auto-*-z0001.db"))
+    [auto] = (tmp_path / "backups").glob("coopos-auto-*-z0001.db.zst")
+    assert auto.read_bytes()[:4] == b"\x28\xb5\x2f\xfd"  # zstd: the frozen app compresses
 
 
 def test_the_frozen_app_upgrades_a_database_of_the_first_release(built, home, tmp_path):

@@ -71,3 +71,16 @@ def test_changing_the_rules_needs_a_manager(busy):
     assert "Blind count: off" in out and "Time zone: Africa/Casablanca" in out
     code, _out, err = busy("shift", "settings", "--time-zone", "Mars/Base", "--pin", "250917")
     assert code == 1 and "Unknown time zone" in err
+
+
+def test_the_backup_and_send_queue_retention_are_closing_rules(busy):
+    code, out, _ = busy("shift", "settings")
+    assert "Automatic backups kept: 60 days, 2048 MB in all" in out
+    assert "after 30 days" in out
+    args = ["--backup-days", "90", "--backup-max-mb", "500", "--outbox-days", "45"]
+    code, out, _ = busy("shift", "settings", *args, "--pin", "250917")
+    assert code == 0 and "Automatic backups kept: 90 days, 500 MB in all" in out
+    assert "after 45 days" in out
+    with pytest.raises(SystemExit) as refused:  # a usage error, before any change
+        busy("shift", "settings", "--outbox-days", "-1", "--pin", "250917")
+    assert refused.value.code == 2

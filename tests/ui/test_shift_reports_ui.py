@@ -275,3 +275,37 @@ def test_the_z_report_prints_on_the_receipt_printer_and_saves_a_pdf(
     assert written.read_bytes().startswith(b"%PDF")
     assert str(written) in seen["message"]
     qtbot.waitUntil(lambda: window.printer.waiting == 0, timeout=10000)
+
+
+def test_the_close_shows_the_z_report_while_the_backup_still_runs(till, demo, qtbot, monkeypatch):
+    import threading
+
+    from coopos.services import backup
+
+    window, seller, _language = till
+    release, started = threading.Event(), threading.Event()
+    real = backup.backup_after_close
+
+    def held(*args, **kwargs):  # the backup of a big database, held until released
+        started.set()
+        assert release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(backup, "backup_after_close", held)
+    status = window.findChild(QLabel, "backupStatus")
+    seen = {}
+
+    def while_backing_up():
+        seen["z"] = front_window().objectName()
+        seen["status"] = status.text()
+        seen["running"] = not release.is_set()
+
+    try:
+        seller.do(COUNT_AND_CLOSE, expect("reportView"), while_backing_up, ENTER)
+        assert started.wait(30)
+    finally:
+        release.set()
+    assert seen == {"z": "reportView", "status": _("Backing up…"), "running": True}
+    assert not window.session.shift_open()  # closed before the backup is done
+    qtbot.waitUntil(lambda: "coopos-auto-" in status.text(), timeout=20000)
+    assert list((demo.path.parent / "backups").glob("coopos-auto-*-z0001.db.zst"))

@@ -598,7 +598,7 @@ class SettingsScreen(QWidget):
     def ask_restore_file(self) -> str:
         start = self.backup_folder.text().strip() or str(self.session.ctx.path.parent / "backups")
         path, _filter = QFileDialog.getOpenFileName(
-            self, _("Restore a backup"), start, _("coopos backups (*.db)")
+            self, _("Restore a backup"), start, _("coopos backups (*.db *.db.zst)")
         )
         return path
 

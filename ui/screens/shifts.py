@@ -159,9 +159,10 @@ class ShiftsScreen(QWidget):
             ReportView(dialog.report, self).exec()
 
     def backup_after_close(self, z_number: int | None):
-        """The close has committed: back up on a worker thread while the Z report is
-        read.  A missing USB key is said in one sentence; the shift stays closed."""
-        from coopos.services import backup, settings
+        """The close has committed: prune the outbox and back up on a worker thread
+        while the Z report is read (the close never waits for it).  A missing USB key is
+        said in one sentence; the shift stays closed."""
+        from coopos.services import backup, settings, storage
         from ui.workers import run_task
 
         ctx = self.session.ctx
@@ -176,7 +177,7 @@ class ShiftsScreen(QWidget):
                 )
 
         return run_task(
-            lambda _progress: backup.backup_after_close(ctx.path, folder, z_number),
+            lambda _progress: storage.after_close(ctx, folder, z_number),
             done,
             lambda message: self.say_backup(message, error=True),
         )
