@@ -16,6 +16,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from coopos.catalog_file import CatalogImportError
 from coopos.cli import server_review_cmd
 from coopos.cli.base import add_format, whole_number
 from coopos.cli.render import render_table
@@ -23,7 +24,6 @@ from coopos.domain.catalog import Role
 from coopos.domain.consignment import PAYOUT_METHODS
 from coopos.domain.errors import ValidationError
 from coopos.i18n import N_, _
-from coopos.services.catalog import CatalogImportError
 from coopos.services.reports import Column, Table
 
 URL_ENV = "COOPOS_SERVER_DATABASE_URL"

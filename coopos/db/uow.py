@@ -19,7 +19,7 @@ from coopos.domain.clock import Clock, Stamp
 from coopos.domain.errors import NumbersOnHold
 from coopos.domain.events import EventBus
 from coopos.i18n import _
-from coopos.protocol import parts
+from coopos.protocol import events, parts
 from coopos.protocol.limits import MAX_EVENT_BYTES
 
 _NEXT_VALUE = text(
@@ -114,9 +114,13 @@ class UnitOfWork:
         return seq
 
     # -- outbox --------------------------------------------------------------------------
-    def outbox(self, kind: str, payload: dict[str, Any]) -> int:
+    def outbox(self, kind: events.EventKind, payload: dict[str, Any]) -> int:
         """Queue an event for the server; returns its sequence number (its last part's
-        when it is too large for one event and goes in parts)."""
+        when it is too large for one event and goes in parts).  The payload must have
+        its kind's shape (:mod:`coopos.protocol.events`): a typo fails here, in the
+        till's tests, not as a quarantined event at head office."""
+        kind = events.EventKind(kind)
+        payload = events.build(kind, payload)
         text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
         if len(text) * 4 > MAX_EVENT_BYTES and parts.size(text) > MAX_EVENT_BYTES:
             group = new_uuid()

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from coopos.protocol.events import DOCUMENT_KINDS, EventKind
+
 RECEIPT = "receipt"
 NOTE_KINDS = ("dispatch", "return")
 Z_REPORT = "z_report"
@@ -47,17 +49,17 @@ def document_numbers(kind: str, payload: Mapping[str, Any], prefix: str) -> dict
     """The numbers an outbox event of ``kind`` uses, by series (from the raw payload, so
     an event the server cannot project still counts)."""
     found: dict[str, int] = {}
-    if kind in ("sale.completed", "refund.completed"):
+    if kind in DOCUMENT_KINDS:
         number = receipt_number(payload.get("receipt_no"), prefix)
         if number:
             found[RECEIPT] = number
-    elif kind == "stock.movements":
+    elif kind == EventKind.STOCK_MOVEMENTS:
         note = payload.get("note")
         if isinstance(note, Mapping) and note.get("kind") in NOTE_KINDS:
             number = note_number(note.get("number"), prefix)
             if number:
                 found[f"note:{note['kind']}"] = number
-    elif kind == "shift.closed":
+    elif kind == EventKind.SHIFT_CLOSED:
         z = payload.get("z_number")
         if isinstance(z, int) and not isinstance(z, bool) and 0 < z < MAX_NUMBER:
             found[Z_REPORT] = z

@@ -31,6 +31,7 @@ from coopos.domain.quantity import MAX_QUANTITY
 from coopos.domain.sale import PaymentMethod
 from coopos.domain.stock import MovementReason
 from coopos.domain.vat import VAT_RATES, vat_included
+from coopos.protocol.events import DOCUMENT_KINDS, EventKind
 from coopos.protocol.text import code_problem, free_text_problem, name_problem
 
 PAYMENT_METHODS = frozenset(m.value for m in PaymentMethod)
@@ -211,7 +212,7 @@ def _document(c: _Checker, kind: str, p: dict[str, Any]) -> None:
     """``sale.completed`` / ``refund.completed``: a sale's amounts are >= 0, a refund's
     <= 0; quantities > 0 (< 0); known units, VAT rates and payment methods; the lines,
     payments and VAT rows add up to the total; one stock movement per line."""
-    expected = "sale" if kind == "sale.completed" else "refund"
+    expected = "sale" if kind == EventKind.SALE_COMPLETED else "refund"
     if p.get("kind") != expected:
         c.add(KIND_MISMATCH, "kind", f"a {kind} event carries a {p.get('kind')!r}")
         return
@@ -377,22 +378,22 @@ def _payout(c: _Checker, p: dict[str, Any]) -> None:
 
 
 _KINDS = {
-    "shift.opened": _shift_opened,
-    "shift.closed": _shift_closed,
-    "shift.cash_movement": _cash_movement,
-    "stock.movements": _stock,
-    "fair.counted": _fair_counted,
-    "fair.closed": _fair_closed,
-    "payout.recorded": _payout,
+    EventKind.SHIFT_OPENED: _shift_opened,
+    EventKind.SHIFT_CLOSED: _shift_closed,
+    EventKind.SHIFT_CASH_MOVEMENT: _cash_movement,
+    EventKind.STOCK_MOVEMENTS: _stock,
+    EventKind.FAIR_COUNTED: _fair_counted,
+    EventKind.FAIR_CLOSED: _fair_closed,
+    EventKind.PAYOUT_RECORDED: _payout,
 }
-KNOWN_KINDS = frozenset({"sale.completed", "refund.completed", *_KINDS})
+KNOWN_KINDS = frozenset(EventKind)
 
 
 def check_event(kind: str, payload: dict[str, Any]) -> list[Problem]:
     """The problems of one event's payload ([] when it follows every rule).  An unknown
     kind has no rules here (the server keeps it unprojected)."""
     checker = _Checker()
-    if kind in ("sale.completed", "refund.completed"):
+    if kind in DOCUMENT_KINDS:
         _document(checker, kind, payload)
     elif kind in _KINDS:
         _KINDS[kind](checker, payload)

@@ -22,6 +22,15 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from coopos.catalog_file import (
+    CatalogImportError,
+    CatalogRow,
+    ImportSummary,
+    RowError,
+    check_rows,
+    guess_cooperative_code,
+    read_table,
+)
 from coopos.domain.catalog import Role, Unit, released_barcodes
 from coopos.domain.errors import NotFoundError, StateError, ValidationError
 from coopos.domain.pin_policy import check_pin
@@ -30,6 +39,7 @@ from coopos.domain.search import normalise
 from coopos.domain.security import hash_pin, might_match, verify_pin
 from coopos.i18n import _
 from coopos.protocol import text as text_rules
+from coopos.protocol.codes import fair_code, location_code
 from coopos.server import sync
 from coopos.server.db import Database
 from coopos.server.models import (
@@ -52,20 +62,10 @@ from coopos.server.models import (
     User,
     new_uuid,
 )
-from coopos.services.catalog import (
-    CatalogImportError,
-    CatalogRow,
-    ImportSummary,
-    RowError,
-    check_rows,
-    read_table,
-)
 
 DEFAULT_LOCATION = "SHOP"
 KINDS = ("shop", "warehouse", "stand")
 CODE_HOURS = 24
-_LOCATION_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}$")
-_COOP_CODE = re.compile(r"^[A-Za-z0-9_\-]{1,16}$")
 _PREFIX = re.compile(r"^[A-Z0-9]{1,8}$")  # no dash: a receipt is PREFIX-000123
 
 
@@ -122,11 +122,7 @@ def add_fair(
     starts_on: date | None = None,
     ends_on: date | None = None,
 ) -> Fair:
-    code = code.strip().upper()
-    if not _LOCATION_CODE.match(code):
-        raise ValidationError(
-            _("A fair code is 1 to 32 letters, digits, - or _ (not “{code}”).", code=code)
-        )
+    code = fair_code(code)
     if not name.strip():
         raise ValidationError(_("A fair needs a name."))
     text_rules.check_name(name, _("The name"))
@@ -151,11 +147,7 @@ def add_fair(
 def add_location(
     db: Database, code: str, kind: str, name: str, fair: str | None = None
 ) -> Location:
-    code = code.strip().upper()
-    if not _LOCATION_CODE.match(code):
-        raise ValidationError(
-            _("A location code is 1 to 32 letters, digits, - or _ (not “{code}”).", code=code)
-        )
+    code = location_code(code)
     if kind not in KINDS:
         raise ValidationError(_("A location is a shop, a warehouse or a stand."))
     if not name.strip():
@@ -478,22 +470,6 @@ def _barcode_errors(s: Session, rows: list[CatalogRow]) -> list[RowError]:
     return errors
 
 
-def _guess_code(name: str, taken: set[str]) -> str:
-    """A cooperative code from its name: the name itself if it looks like a code, else
-    the initials of its Latin words."""
-    if _COOP_CODE.match(name):
-        base = name.upper()
-    else:
-        words = [w for w in normalise(name).upper().split() if w.isascii()]
-        base = "".join(w[0] for w in words)[:6] or "COOP"
-    code, n = base[:16], 1
-    while code in taken:
-        n += 1
-        code = f"{base[:13]}{n}"
-    taken.add(code)
-    return code
-
-
 def import_catalog(
     db: Database, path: str | Path, location: str = DEFAULT_LOCATION, dry_run: bool = False
 ) -> ImportSummary:
@@ -543,7 +519,9 @@ def _apply_rows(
     for row in rows:
         coop = coops.get(row.cooperative.upper()) or coop_by_name.get(row.cooperative.lower())
         if coop is None:
-            coop = Cooperative(code=_guess_code(row.cooperative, taken), name_fr=row.cooperative)
+            coop = Cooperative(
+                code=guess_cooperative_code(row.cooperative, taken), name_fr=row.cooperative
+            )
             s.add(coop)
             log.touch(coop)
             coops[coop.code] = coop

@@ -20,6 +20,7 @@ from pydantic import (
     StringConstraints,
 )
 
+from coopos.protocol.events import EventKind
 from coopos.protocol.limits import MAX_BATCH_EVENTS
 
 MAX_CENTS = 10**12  # ten billion dirhams: far above any sale, far below a 64-bit integer
@@ -222,16 +223,18 @@ class PayoutIn(_Payload):
     note: Note = ""
 
 
-PAYLOADS: dict[str, type[_Payload]] = {
-    "sale.completed": DocumentIn,
-    "refund.completed": DocumentIn,
-    "shift.opened": ShiftOpenedIn,
-    "shift.closed": ShiftClosedIn,
-    "shift.cash_movement": CashMovementIn,
-    "stock.movements": StockMovementsIn,
-    "fair.counted": FairCountedIn,
-    "fair.closed": FairClosedIn,
-    "payout.recorded": PayoutIn,
+# One model per kind of coopos.protocol.events, keyed by the same constants; a unit test
+# (tests/unit/test_protocol_events.py) holds each model's fields to the protocol's shape.
+PAYLOADS: dict[EventKind, type[_Payload]] = {
+    EventKind.SALE_COMPLETED: DocumentIn,
+    EventKind.REFUND_COMPLETED: DocumentIn,
+    EventKind.SHIFT_OPENED: ShiftOpenedIn,
+    EventKind.SHIFT_CLOSED: ShiftClosedIn,
+    EventKind.SHIFT_CASH_MOVEMENT: CashMovementIn,
+    EventKind.STOCK_MOVEMENTS: StockMovementsIn,
+    EventKind.FAIR_COUNTED: FairCountedIn,
+    EventKind.FAIR_CLOSED: FairClosedIn,
+    EventKind.PAYOUT_RECORDED: PayoutIn,
 }
 
 

@@ -55,6 +55,7 @@ from coopos.domain.sale import (
 from coopos.domain.stock import MovementReason
 from coopos.i18n import N_, _, current_language
 from coopos.protocol import text as text_rules
+from coopos.protocol.events import EventKind
 from coopos.services import lookups, settings
 from coopos.services.checkout_discounts import CartDiscounts
 from coopos.services.context import Context
@@ -465,7 +466,7 @@ class Checkout(CartDiscounts):
             )
             products = {ln.product_id: ProductRef(ln.product_id, ln.sku) for ln in self.lines}
             sale_id, payload = write_document(uow, doc, products, MovementReason.SALE)
-            uow.outbox("sale.completed", payload)
+            uow.outbox(EventKind.SALE_COMPLETED, payload)
             for approval in self.approvals:
                 details = {k: v for k, v in approval.items() if k not in ("action", "by")}
                 uow.audit(approval["action"], approval["by"], receipt=receipt_no, **details)

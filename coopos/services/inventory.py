@@ -23,6 +23,7 @@ from coopos.domain.quantity import ZERO, from_milli, quantity, to_milli
 from coopos.domain.stock import MovementReason
 from coopos.i18n import _
 from coopos.protocol import text as text_rules
+from coopos.protocol.events import EventKind, Movement, StockMovements
 from coopos.services import lookups
 from coopos.services.context import Context
 
@@ -31,19 +32,19 @@ _INSERT_MOVEMENTS = insert(StockMovement.__table__)
 _MOVEMENT_COLUMNS = frozenset(StockMovement.__table__.c.keys())
 
 
-def movement_payload(row: dict[str, Any], sku: str) -> dict[str, Any]:
+def movement_payload(row: dict[str, Any], sku: str) -> Movement:
     """What the server needs of a movement (ids are uuids, products by sku)."""
-    return {
-        "uuid": row["uuid"],
-        "sku": sku,
-        "location": row.get("location_code"),
-        "quantity": str(from_milli(row["quantity_milli"])),
-        "reason": row["reason"],
-        "reference": row.get("reference", ""),
-        "note": row.get("note", ""),
-        "created_utc": str(row["created_utc"]),
-        "created_local": row["created_local"],
-    }
+    return Movement(
+        uuid=row["uuid"],
+        sku=sku,
+        location=row.get("location_code"),
+        quantity=str(from_milli(row["quantity_milli"])),
+        reason=row["reason"],
+        reference=row.get("reference", ""),
+        note=row.get("note", ""),
+        created_utc=str(row["created_utc"]),
+        created_local=row["created_local"],
+    )
 
 
 def movement_row(
@@ -79,7 +80,7 @@ def movement_row(
 
 def write_movements(
     uow: UnitOfWork, rows: list[dict[str, Any]], emit: bool = True
-) -> list[dict[str, Any]]:
+) -> list[Movement]:
     """Insert movements; with ``emit`` also one ``stock.movements`` outbox event.
     Returns their payloads (a sale puts them inside its own event instead)."""
     if not rows:
@@ -91,7 +92,7 @@ def write_movements(
     payloads = [movement_payload(r, r["sku"]) for r in rows]
     uow.publish(events.STOCK_CHANGED, locations=sorted({r["location_code"] for r in rows}))
     if emit:
-        uow.outbox("stock.movements", {"movements": payloads})
+        uow.outbox(EventKind.STOCK_MOVEMENTS, StockMovements(movements=payloads))
     return payloads
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from sqlalchemy import func, select
@@ -12,11 +11,11 @@ from coopos.db.models import Fair, Location
 from coopos.domain import events
 from coopos.domain.errors import ValidationError
 from coopos.i18n import _
+from coopos.protocol import codes
 from coopos.protocol import text as text_rules
 from coopos.services.context import Context
 
 KINDS = ("shop", "warehouse", "stand")
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}$")
 
 
 def add_location(
@@ -31,11 +30,7 @@ def add_location(
     ends_on: date | None = None,
 ) -> Location:
     """A new location; a stand may belong to a fair (created with it)."""
-    code = code.strip().upper()
-    if not _CODE.match(code):
-        raise ValidationError(
-            _("A location code is 1 to 32 letters, digits, - or _ (not “{code}”).", code=code)
-        )
+    code = codes.location_code(code)
     if kind not in KINDS:
         raise ValidationError(_("A location is a shop, a warehouse or a stand."))
     if not name.strip():

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from coopos.catalog_file import parse_row
 from coopos.db.models import Category, Cooperative, Product, ProductBarcode
 from coopos.domain import events
 from coopos.domain.catalog import parse_rate_bp
@@ -20,7 +21,7 @@ from coopos.domain.money import format_amount
 from coopos.i18n import _
 from coopos.protocol import text as text_rules
 from coopos.services import lookups
-from coopos.services.catalog import parse_row, reindex, search
+from coopos.services.catalog import reindex, search
 from coopos.services.context import Context
 
 STALE = "This record was changed by someone else meanwhile: reload it and try again."

@@ -29,6 +29,7 @@ from coopos.domain.stock import MovementReason
 from coopos.domain.vat import vat_breakdown
 from coopos.i18n import _
 from coopos.protocol import text as text_rules
+from coopos.protocol.events import EventKind
 from coopos.services import lookups, settings
 from coopos.services.checkout import Approver, SaleResult, load_sale, sale_number
 from coopos.services.context import Context
@@ -228,7 +229,7 @@ def refund(
         )
         products = {r["product_id"]: ProductRef(r["product_id"], r["sku"]) for r in rows}
         sale_id, payload = write_document(uow, doc, products, MovementReason.REFUND)
-        uow.outbox("refund.completed", payload)
+        uow.outbox(EventKind.REFUND_COMPLETED, payload)
         uow.publish(
             events.REFUND_COMPLETED,
             sale_id=sale_id,

@@ -20,6 +20,8 @@ from coopos.domain.money import Cents
 from coopos.domain.sale import PaymentMethod
 from coopos.i18n import _
 from coopos.protocol import text as text_rules
+from coopos.protocol.events import CashMovement as CashMovementPayload
+from coopos.protocol.events import EventKind, ShiftClosed, ShiftOpened
 from coopos.services import lookups, settings
 from coopos.services.context import Context
 from coopos.services.shift_report import (
@@ -59,15 +61,15 @@ def open_shift(
         s.flush()
         user = s.get(User, user_id)
         uow.outbox(
-            "shift.opened",
-            {
-                "uuid": shift.uuid,
-                "location": loc.code,
-                "opened_by": user.uuid,
-                "opened_utc": uow.stamp.utc.isoformat(),
-                "opened_local": uow.stamp.local,
-                "float": float_cents,
-            },
+            EventKind.SHIFT_OPENED,
+            ShiftOpened(
+                uuid=shift.uuid,
+                location=loc.code,
+                opened_by=user.uuid,
+                opened_utc=uow.stamp.utc.isoformat(),
+                opened_local=uow.stamp.local,
+                float=float_cents,
+            ),
         )
         uow.publish(events.SHIFT_OPENED, shift_id=shift.id)
         uow.audit("shift_open", user_id, shift=shift.id, location=loc.code, float=float_cents)
@@ -95,15 +97,15 @@ def cash_movement(ctx: Context, user_id: int, amount: Cents, reason: str) -> Cas
         s.add(move)
         s.flush()
         uow.outbox(
-            "shift.cash_movement",
-            {
-                "uuid": move.uuid,
-                "shift": shift.uuid,
-                "amount": amount,
-                "reason": move.reason,
-                "created_utc": uow.stamp.utc.isoformat(),
-                "created_local": uow.stamp.local,
-            },
+            EventKind.SHIFT_CASH_MOVEMENT,
+            CashMovementPayload(
+                uuid=move.uuid,
+                shift=shift.uuid,
+                amount=amount,
+                reason=move.reason,
+                created_utc=uow.stamp.utc.isoformat(),
+                created_local=uow.stamp.local,
+            ),
         )
         uow.publish(events.CASH_MOVED, shift_id=shift.id, amount=amount)
         uow.audit("cash_movement", user_id, shift=shift.id, amount=amount, reason=move.reason)
@@ -241,17 +243,17 @@ def close_shift(
         s.refresh(shift)
         report = shift_report(s, shift)
         uow.outbox(
-            "shift.closed",
-            {
-                "uuid": shift.uuid,
-                "z_number": shift.z_number,
-                "closed_by": shift.closed_by.uuid,
-                "closed_utc": uow.stamp.utc.isoformat(),
-                "closed_local": uow.stamp.local,
-                "counts": {m.method: m.counted for m in report.by_method},
-                "expected": {m.method: m.expected for m in report.by_method},
-                "net_total": report.net_total,
-            },
+            EventKind.SHIFT_CLOSED,
+            ShiftClosed(
+                uuid=shift.uuid,
+                z_number=shift.z_number,
+                closed_by=shift.closed_by.uuid,
+                closed_utc=uow.stamp.utc.isoformat(),
+                closed_local=uow.stamp.local,
+                counts={m.method: m.counted for m in report.by_method},
+                expected={m.method: m.expected for m in report.by_method},
+                net_total=report.net_total,
+            ),
         )
         uow.publish(events.SHIFT_CLOSED, shift_id=shift.id, z_number=shift.z_number)
         uow.audit(

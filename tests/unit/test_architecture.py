@@ -4,6 +4,7 @@ never imports ui or QtWidgets.  Checked on the source, so it fails the moment it
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 from pathlib import Path
 
@@ -83,3 +84,19 @@ def test_the_checker_can_fail(tmp_path, monkeypatch):
     bad.write_text("from PySide6.QtWidgets import QWidget\nimport ui.app\n")
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path / "coopos")
     assert len(offenders("", ("ui", "PySide6.QtWidgets"))) >= 2
+
+
+def test_the_server_loads_no_till_code():
+    """``import coopos.server.app`` loads nothing of the till's services or database."""
+    code = (
+        "import sys, coopos.server.app\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('coopos.services', 'coopos.db'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "[]"
