@@ -239,8 +239,8 @@ def cmd_fair_note(args: argparse.Namespace) -> int:
     ctx = open_context(args)
     language = getattr(args, "lang", None) or current_language()
     with ctx.read() as s:
-        note = statements.note_document(s, args.number, language)
-        shop = statements.shop_party(s)
+        note = consignment.note_document(s, args.number, language)
+        shop = consignment.shop_party(s)
     if args.pdf:
         path = statements.save_note_pdf(note, args.pdf, shop, language)
     else:
@@ -325,7 +325,7 @@ def cmd_reconciliation(args: argparse.Namespace) -> int:
             args.coop,
             language,
         )
-        shop = statements.shop_party(s)
+        shop = consignment.shop_party(s)
     if args.format == "pdf":
         path = statements.save_reconciliation_pdf(recon, args.output, shop, language)
         print(_("Saved to {path}.", path=path))
@@ -348,8 +348,8 @@ def cmd_settlement(args: argparse.Namespace) -> int:
     language = getattr(args, "lang", None) or current_language()
     with ctx.read() as s:
         statement = consignment.settlement(s, args.coop, args.fair, start, end, language)
-        shop = statements.shop_party(s)
-        coop = statements.cooperative_party(s, args.coop, language)
+        shop = consignment.shop_party(s)
+        coop = consignment.cooperative_party(s, args.coop, language)
     code = statement_code(statement, consignment.scope_code(args.fair, start, end))
     if args.format == "pdf":
         path = statements.save_statement_pdf(statement, args.output, shop, coop, language, code)

@@ -13,12 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from babel.numbers import format_decimal, format_percent
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from coopos.db.models import Product, Sale
 from coopos.domain.catalog import sold_name, unit_label
 from coopos.domain.errors import StateError
 from coopos.domain.quantity import from_milli
@@ -32,8 +30,12 @@ from coopos.i18n import (
     thread_language,
 )
 from coopos.printing import qr
-from coopos.services import settings
-from coopos.services.checkout import load_sale
+
+if TYPE_CHECKING:  # the till's database is read only by build_receipt: the pure parts
+    # (languages, amounts) serve the server's documents too
+    from sqlalchemy.orm import Session
+
+    from coopos.db.models import Product, Sale
 
 RTL_LANGUAGES = frozenset({"ar"})
 
@@ -263,6 +265,10 @@ def _shop(values: dict, language: str) -> Shop:
 
 
 def _lines(session: Session, sale: Sale, language: str) -> list[ReceiptLine]:
+    from sqlalchemy import select
+
+    from coopos.db.models import Product
+
     ids = {line.product_id for line in sale.lines}
     products = {
         p.id: p for p in session.execute(select(Product).where(Product.id.in_(ids))).scalars()
@@ -336,6 +342,9 @@ def _payments(sale: Sale, language: str) -> list[PaymentRow]:
 
 def build_receipt(session: Session, receipt_no: str, language: str | None = None) -> Receipt:
     """The receipt of a completed sale or refund, in ``language`` (default: the shop's)."""
+    from coopos.services import settings
+    from coopos.services.checkout import load_sale
+
     sale = load_sale(session, receipt_no)
     values = settings.get_all(session)
     secret = str(values.get("receipt.secret") or "")

@@ -17,16 +17,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QRect, Qt
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPaintDevice, QPainter, QPdfWriter
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from coopos.db.models import ConsignmentNote, Cooperative, Location, Product, StockMovement
-from coopos.domain.catalog import pick_name
 from coopos.domain.consignment import Reconciliation, Statement
-from coopos.domain.errors import NotFoundError, StateError
+from coopos.domain.consignment_engine import NoteDocument, Party
+from coopos.domain.errors import StateError
 from coopos.domain.money import format_amount
-from coopos.domain.quantity import format_quantity, from_milli
-from coopos.i18n import N_, _, current_language, formats
+from coopos.domain.quantity import format_quantity
+from coopos.domain.tables import Column, Table
+from coopos.i18n import N_, _, formats
 from coopos.printing.document import direction_of, in_language
 from coopos.printing.render import (
     CENTER,
@@ -39,36 +37,11 @@ from coopos.printing.render import (
     font,
     raster,
 )
-from coopos.services import lookups, settings
-from coopos.services.reports import Column, Table
 from coopos.spreadsheet import CsvWriter, append_xlsx
 
 DPI = 300
 A4_WIDTH_MM, A4_HEIGHT_MM = 210, 297
 MARGIN_MM = 15
-
-
-@dataclass(frozen=True)
-class Party:
-    """One side of a statement or note: the shop or the cooperative, with the identifiers
-    Moroccan documents carry."""
-
-    name: str
-    address: str = ""
-    ice: str = ""
-    if_: str = ""
-    tp: str = ""
-    odco: str = ""
-    phone: str = ""
-
-    def identifiers(self) -> str:
-        parts = [
-            (_("ICE"), self.ice),
-            (_("IF"), self.if_),
-            (_("TP"), self.tp),
-            (_("ODCO no."), self.odco),
-        ]
-        return "   ".join(_("{label}: {value}", label=k, value=v) for k, v in parts if v)
 
 
 def _money(cents: int, language: str) -> str:
@@ -558,35 +531,6 @@ def statement_slip(
 # -- delivery and return notes --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NoteLine:
-    sku: str
-    name: str
-    cooperative: str
-    quantity: Decimal
-    unit_price_cents: int
-
-
-@dataclass(frozen=True)
-class NoteDocument:
-    number: str
-    kind: str  # dispatch, return
-    fair: str  # its name
-    origin: str
-    destination: str
-    created_local: str
-    lines: list[NoteLine]
-    note: str = ""
-
-    @property
-    def qr_text(self) -> str:
-        return f"COOPOS:N:{self.number}"
-
-    @property
-    def value_cents(self) -> int:
-        return sum(round(line.quantity * line.unit_price_cents) for line in self.lines)
-
-
 def _note_title(note: NoteDocument) -> str:
     return _("Delivery note") if note.kind == "dispatch" else _("Return note")
 
@@ -672,76 +616,6 @@ def note_slip(
 
     with in_language(language):
         return raster(lay_out, width_dots)
-
-
-# -- from the till's database ---------------------------------------------------------------
-
-
-def shop_party(session: Session) -> Party:
-    """The shop as printed on statements and notes."""
-    v = settings.get_all(session)
-    return Party(
-        name=str(v.get("shop.name") or ""),
-        address=str(v.get("shop.address") or ""),
-        ice=str(v.get("shop.ice") or ""),
-        if_=str(v.get("shop.if") or ""),
-        tp=str(v.get("shop.tp") or ""),
-        odco=str(v.get("shop.odco") or ""),
-        phone=str(v.get("shop.phone") or ""),
-    )
-
-
-def cooperative_party(session: Session, code: str, language: str | None = None) -> Party:
-
-    coop = lookups.cooperative(session, code)
-    name = pick_name(coop.names, language or current_language()) or coop.code
-    return Party(
-        name=f"{name} ({coop.code})",
-        address=coop.city,
-        ice=coop.ice,
-        odco=coop.odco_number,
-        phone=coop.phone,
-    )
-
-
-def note_document(session: Session, number: str, language: str | None = None) -> NoteDocument:
-    """A delivery or return note as printed, from its number."""
-
-    language = language or current_language()
-    note = session.execute(
-        select(ConsignmentNote).where(func.upper(ConsignmentNote.number) == number.upper())
-    ).scalar()
-    if note is None:
-        raise NotFoundError(_("No note numbered {number}.", number=number))
-    stand_side = note.to_code if note.kind == "dispatch" else note.from_code
-    rows = session.execute(
-        select(Product, Cooperative.code, StockMovement.quantity_milli)
-        .join(Product, Product.id == StockMovement.product_id)
-        .join(Cooperative, Cooperative.id == Product.cooperative_id)
-        .join(Location, Location.id == StockMovement.location_id)
-        .where(StockMovement.reference == note.number, Location.code == stand_side)
-        .order_by(Product.sku)
-    ).all()
-    lines = [
-        NoteLine(
-            p.sku,
-            pick_name(p.names, language) or p.sku,
-            coop,
-            abs(from_milli(milli)),
-            p.price_cents,
-        )
-        for p, coop, milli in rows
-    ]
-    return NoteDocument(
-        number=note.number,
-        kind=note.kind,
-        fair=f"{note.fair.name} ({note.fair.code})" if note.fair else "",
-        origin=note.from_code,
-        destination=note.to_code,
-        created_local=note.created_local,
-        lines=lines,
-        note=note.note,
-    )
 
 
 def lay_out_reconciliation(

@@ -10,32 +10,45 @@ one cooperative).
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, text
+from sqlalchemy import exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from coopos.domain import consignment as rules
+from coopos.domain import consignment_engine as engine
 from coopos.domain.catalog import pick_name
+from coopos.domain.consignment_engine import FairFacts
 from coopos.domain.errors import NotFoundError, ValidationError
 from coopos.domain.quantity import from_milli
 from coopos.i18n import _, current_language
 from coopos.protocol import text as text_rules
+from coopos.protocol.payouts import PAYOUT_METHODS, check_payout
 from coopos.server import sync
+from coopos.server.consignment_facts import (
+    SHOP_FIELDS,
+    SHOP_KEY,
+    ServerFacts,
+    cooperative,
+    domain_payout,
+    fair,
+    fair_sales,
+    get_setting,
+    payout_rows,
+    shop_values,
+    stands,
+)
 from coopos.server.db import Database
 from coopos.server.models import (
     ConsignmentNote,
     Cooperative,
     Fair,
-    FairCount,
     Location,
     Payout,
     PortalAccess,
@@ -48,255 +61,40 @@ from coopos.server.models import (
     new_uuid,
 )
 
-PAYOUT_METHODS = rules.PAYOUT_METHODS
-SHOP_KEY = "shop"
-SHOP_FIELDS = ("name", "address", "ice", "if", "tp", "odco", "phone")
 LOGIN_WINDOW = timedelta(minutes=1)
 LOGIN_MAX_FAILURES = 5  # per client address and window, as for enrollment
 _MONTH = re.compile(r"(20\d\d)-(0[1-9]|1[0-2])")
 
 
-def _day(value: str | date | None) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, date):
-        return value.isoformat()
-    try:
-        return date.fromisoformat(value.strip()).isoformat()
-    except ValueError:
-        raise ValidationError(_("“{text}” is not a date (YYYY-MM-DD).", text=value)) from None
-
-
-# -- lookups ------------------------------------------------------------------------------------
-
-
-def cooperative(s: Session, code: str) -> Cooperative:
-    found = s.execute(
-        select(Cooperative).where(func.upper(Cooperative.code) == code.strip().upper())
-    ).scalar_one_or_none()
-    if found is None:
-        raise NotFoundError(_("Unknown cooperative {code}.", code=code))
-    return found
-
-
-@dataclass(frozen=True)
-class FairInfo:
-    code: str
-    name: str
-    city: str = ""
-    known: bool = True  # head office has it (else only tills' events name it)
-
-
-def fair(s: Session, code: str) -> FairInfo:
-    """A fair head office holds, or one only tills' events name (flagged ``unknown_fair``
-    at push, still reported)."""
-    code = code.strip().upper()
-    row = s.execute(select(Fair).where(Fair.code == code)).scalar_one_or_none()
-    if row is not None:
-        return FairInfo(row.code, row.name, row.city)
-    named = (
-        s.execute(select(ConsignmentNote.id).where(ConsignmentNote.fair_code == code)).first()
-        or s.execute(select(FairCount.id).where(FairCount.fair_code == code)).first()
-        or s.execute(select(Sale.id).where(Sale.fair_code == code)).first()
-    )
-    if named is None:
-        raise NotFoundError(_("Unknown fair {code}.", code=code))
-    return FairInfo(code, code, known=False)
-
-
-def fair_title(info: FairInfo) -> str:
-    return _("Fair {name} ({code})", name=info.name, code=info.code)
-
-
-def period_title(start: str, end: str) -> str:
-    return _("{start} to {end}", start=start, end=end)
-
-
-def stands(s: Session, fair_code: str) -> set[str]:
-    """Where a fair's goods were: head office's stands of the fair, and the stand side of
-    every note and count the tills sent for it (a till's own stand code still counts)."""
-    fair_code = fair_code.upper()
-    places = set(
-        s.execute(
-            select(Location.code)
-            .join(Fair, Fair.id == Location.fair_id)
-            .where(Fair.code == fair_code)
-        ).scalars()
-    )
-    for kind, origin, destination in s.execute(
-        select(ConsignmentNote.kind, ConsignmentNote.from_code, ConsignmentNote.to_code).where(
-            ConsignmentNote.fair_code == fair_code
-        )
-    ):
-        places.add(destination if kind == "dispatch" else origin)
-    places |= set(
-        s.execute(
-            select(FairCount.location_code).where(FairCount.fair_code == fair_code).distinct()
-        ).scalars()
-    )
-    return {p for p in places if not p.upper().startswith("COOP:")}
-
-
-# -- facts ---------------------------------------------------------------------------------------
-
-
-def items(s: Session, language: str | None = None) -> dict[str, rules.Item]:
-    language = language or current_language()
-    rows = s.execute(
-        select(Product, Cooperative.code).join(
-            Cooperative, Cooperative.id == Product.cooperative_id
-        )
-    ).all()
-    return {
-        p.sku: rules.Item(p.sku, code, pick_name(p.names, language) or p.sku, p.unit, p.price_cents)
-        for p, code in rows
-    }
-
-
-def movements(s: Session, locations: Iterable[str]) -> list[rules.Movement]:
-    locations = set(locations)
-    if not locations:
-        return []
-    stmt = select(
-        StockMovement.sku,
-        StockMovement.location_code,
-        StockMovement.reason,
-        StockMovement.quantity_milli,
-        StockMovement.created_utc,
-        StockMovement.reference,
-        StockMovement.note,
-    ).where(StockMovement.location_code.in_(locations))
-    return [
-        rules.Movement(sku, loc, reason, from_milli(milli), at, ref or "", note or "")
-        for sku, loc, reason, milli, at, ref, note in s.execute(stmt)
-    ]
-
-
-def counts(s: Session, fair_code: str, locations: set[str]) -> list[rules.Count]:
-    """The latest count of each of the fair's stands, added up per product."""
-    fair_code = fair_code.upper()
-    latest: dict[str, tuple[datetime, int]] = {}
-    for loc, at, event_id in s.execute(
-        select(FairCount.location_code, FairCount.counted_utc, FairCount.event_id)
-        .where(FairCount.fair_code == fair_code)
-        .distinct()
-    ):
-        if loc in locations and (loc not in latest or (at, event_id) > latest[loc]):
-            latest[loc] = (at, event_id)
-    if not latest:
-        return []
-    totals: dict[str, Decimal] = {}
-    at_max = max(at for at, _e in latest.values())
-    place = sorted(latest)[0]
-    for sku, milli in s.execute(
-        select(FairCount.sku, FairCount.counted_milli).where(
-            FairCount.event_id.in_([e for _at, e in latest.values()])
-        )
-    ):
-        totals[sku] = totals.get(sku, Decimal("0.000")) + from_milli(milli)
-    return [rules.Count(sku, place, qty, at_max) for sku, qty in sorted(totals.items())]
-
-
-def _fair_sales(fair_code: str, places: set[str]):
-    """Sales of a fair: stamped with it when received, or made at one of its stands by a
-    till whose location was not yet linked to the fair."""
-    return or_(
-        Sale.fair_code == fair_code,
-        and_(Sale.fair_code.is_(None), Sale.location_code.in_(places or {""})),
-    )
+FairInfo = FairFacts  # the portal's name for it
+Scope = engine.Scope
 
 
 def lines(
     s: Session,
     coop: str,
     fair_code: str | None = None,
-    start: str | None = None,
-    end: str | None = None,
+    start: str | date | None = None,
+    end: str | date | None = None,
 ) -> list[rules.Line]:
-    """Every till's sale and refund lines of a cooperative, for a fair or local days."""
-    stmt = (
-        select(
-            Sale.receipt_no,
-            Sale.kind,
-            Sale.local_day,
-            Sale.location_code,
-            SaleLine.sku,
-            SaleLine.name,
-            SaleLine.cooperative_code,
-            SaleLine.quantity_milli,
-            SaleLine.net_cents,
-            SaleLine.vat_rate,
-            SaleLine.commission_cents,
-        )
-        .join(Sale, Sale.id == SaleLine.sale_id)
-        .where(SaleLine.cooperative_code == coop)
-    )
-    if fair_code is not None:
-        stmt = stmt.where(_fair_sales(fair_code.upper(), stands(s, fair_code)))
-    if start is not None:
-        stmt = stmt.where(Sale.local_day >= start)
-    if end is not None:
-        stmt = stmt.where(Sale.local_day <= end)
-    return [
-        rules.Line(
-            receipt_no=receipt,
-            kind=kind,
-            day=day,
-            sku=sku,
-            name=name,
-            cooperative=code,
-            quantity=from_milli(milli),
-            net_cents=net,
-            vat_rate=rate,
-            commission_cents=commission,
-            location=loc,
-        )
-        for receipt, kind, day, loc, sku, name, code, milli, net, rate, commission in s.execute(
-            stmt
-        )
-    ]
-
-
-def _payout_rows(
-    s: Session,
-    coop: str,
-    fair_code: str | None = None,
-    start: str | None = None,
-    end: str | None = None,
-) -> list[Payout]:
-    stmt = select(Payout).where(Payout.cooperative_code == coop)
-    if fair_code is not None:
-        stmt = stmt.where(Payout.fair_code == fair_code.upper())
-    if start is not None:
-        stmt = stmt.where(func.substr(Payout.paid_local, 1, 10) >= start)
-    if end is not None:
-        stmt = stmt.where(func.substr(Payout.paid_local, 1, 10) <= end)
-    return list(s.execute(stmt.order_by(Payout.paid_utc, Payout.id)).scalars())
-
-
-def _domain_payout(p: Payout) -> rules.Payout:
-    return rules.Payout(
-        p.uuid,
-        p.cooperative_code,
-        p.paid_local[:10],
-        p.amount_cents,
-        p.method,
-        p.reference,
-        p.fair_code,
-    )
+    """Every till's sale and refund lines of a cooperative, at a fair or over local days."""
+    facts = ServerFacts(s)
+    at = facts.fair(fair_code) if fair_code else None
+    return facts.lines(coop, at, engine.as_day(start), engine.as_day(end))
 
 
 def payouts(
     s: Session,
     coop: str,
     fair_code: str | None = None,
-    start: str | None = None,
-    end: str | None = None,
+    start: str | date | None = None,
+    end: str | date | None = None,
 ) -> list[rules.Payout]:
-    return [_domain_payout(p) for p in _payout_rows(s, coop, fair_code, start, end)]
+    rows = payout_rows(s, coop, fair_code, engine.as_day(start), engine.as_day(end))
+    return [domain_payout(p) for p in rows]
 
 
-# -- reconciliation and settlement ------------------------------------------------------------
+# -- reports: the engine over the server's facts ---------------------------------------------
 
 
 def reconciliation(
@@ -305,108 +103,24 @@ def reconciliation(
     cooperative_code: str | None = None,
     language: str | None = None,
     location: str | None = None,
-    start: str | None = None,
-    end: str | None = None,
+    start: str | date | None = None,
+    end: str | date | None = None,
 ) -> rules.Reconciliation:
-    """Per cooperative and product, from every till's movements: sent, sold, refunded,
-    returned, counted, variance; at a fair's stands, or at a location over local days
-    (as on a till: the opening stock is added to "sent", "counted" is the closing stock
-    of the books)."""
-    if fair_code:
-        info = fair(s, fair_code)
-        places = stands(s, info.code)
-        result = rules.reconcile(
-            fair_title(info),
-            items(s, language),
-            places,
-            movements(s, places),
-            counts(s, info.code, places),
-        )
-    else:
-        if not (location and start and end):
-            raise ValidationError(_("Give a fair, or a location with its first and last day."))
-        code = location.strip().upper()
-        lo, hi = rules.period_bounds(date.fromisoformat(start), date.fromisoformat(end))
-        result = rules.reconcile(
-            _("{location}, {start} to {end}", location=code, start=start, end=end),
-            items(s, language),
-            {code},
-            movements(s, {code}),
-            (),
-            lo,
-            hi,
-        )
-    if cooperative_code:
-        coop = cooperative(s, cooperative_code)
-        result = rules.Reconciliation(result.title, result.for_cooperative(coop.code))
-    return result
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a statement covers: a fair, or local days (inclusive)."""
-
-    fair: str | None = None
-    start: str | None = None
-    end: str | None = None
-
-    @classmethod
-    def of(
-        cls,
-        fair_code: str | None = None,
-        start: str | date | None = None,
-        end: str | date | None = None,
-    ) -> Scope:
-        if fair_code:
-            return cls(fair=fair_code.strip().upper())
-        first, last = _day(start), _day(end)
-        if not (first and last):
-            raise ValidationError(_("Give a fair, or a period with its first and last day."))
-        if last < first:
-            raise ValidationError(_("The end date is before the start date."))
-        return cls(start=first, end=last)
-
-    @classmethod
-    def month(cls, year_month: str) -> Scope:
-        try:
-            year, month = (int(part) for part in year_month.split("-"))
-            last = calendar.monthrange(year, month)[1]
-            return cls(
-                start=date(year, month, 1).isoformat(), end=date(year, month, last).isoformat()
-            )
-        except (ValueError, TypeError):
-            raise ValidationError(
-                _("“{text}” is not a month (YYYY-MM).", text=year_month)
-            ) from None
-
-    @property
-    def code(self) -> str:
-        """The scope as the statement's QR code writes it."""
-        return rules.scope_of(self.fair, self.start, self.end)
+    """Per cooperative and product, from every till's movements: at a fair's stands, or at
+    a location over local days (see :func:`engine.reconciliation`)."""
+    return engine.reconciliation(
+        ServerFacts(s, language), fair_code, location, start, end, cooperative_code
+    )
 
 
 def settlement(
     s: Session, cooperative_code: str, scope: Scope, language: str | None = None
 ) -> rules.Statement:
     """A cooperative's statement from every till's lines and every payout."""
-    coop = cooperative(s, cooperative_code).code
-    if scope.fair:
-        info = fair(s, scope.fair)
-        title = fair_title(info)
-        found = lines(s, coop, fair_code=info.code)
-        paid = payouts(s, coop, fair_code=info.code)
-    else:
-        title = period_title(scope.start or "", scope.end or "")
-        found = lines(s, coop, start=scope.start, end=scope.end)
-        paid = payouts(s, coop, start=scope.start, end=scope.end)
-    # products named in the statement's language, as the till does
-    names = {sku: item.name for sku, item in items(s, language).items()}
-    found = [replace(line, name=names.get(line.sku, line.name)) for line in found]
-    return rules.settle(coop, title, found, paid)
+    return engine.settlement(ServerFacts(s, language), cooperative_code, scope)
 
 
-def statement_code(statement: rules.Statement, scope: Scope) -> str:
-    return rules.statement_code(statement, scope.code)
+statement_code = engine.statement_code
 
 
 # -- payouts by head office ---------------------------------------------------------------------
@@ -422,19 +136,7 @@ def add_payout(
     note: str = "",
 ) -> rules.Payout:
     """Money head office paid a cooperative."""
-    if amount_cents <= 0:
-        raise ValidationError(_("A payout is more than 0 MAD."))
-    if amount_cents > 10**12:
-        raise ValidationError(_("This amount is too large."))
-    if method not in PAYOUT_METHODS:
-        raise ValidationError(_("A payout is paid in cash, by transfer or by cheque."))
-    reference, note = reference.strip(), note.strip()
-    if method in ("transfer", "cheque") and not reference:
-        raise ValidationError(_("Give the transfer or cheque number."))
-    if len(reference) > 100:
-        raise ValidationError(_("A reference is at most 100 characters."))
-    text_rules.check_free_text(reference, _("The reference"))
-    text_rules.check_free_text(note, _("The note"))
+    reference, note = check_payout(amount_cents, method, reference, note)
     now = db.now()
     local = datetime.now().astimezone().isoformat(timespec="seconds")
     with db.write() as s:
@@ -456,15 +158,10 @@ def add_payout(
         )
         s.add(row)
         s.flush()
-        return _domain_payout(row)
+        return domain_payout(row)
 
 
 # -- server settings: the shop on statements ---------------------------------------------------
-
-
-def get_setting(s: Session, key: str, default: Any = None) -> Any:
-    raw = s.execute(select(ServerSetting.value).where(ServerSetting.key == key)).scalar()
-    return json.loads(raw) if raw is not None else default
 
 
 def put_setting(s: Session, key: str, value: Any) -> None:
@@ -477,8 +174,7 @@ def put_setting(s: Session, key: str, value: Any) -> None:
 
 def shop(db: Database) -> dict[str, str]:
     with db.read() as s:
-        stored = get_setting(s, SHOP_KEY, {}) or {}
-    return {k: str(stored.get(k) or "") for k in SHOP_FIELDS}
+        return shop_values(s)
 
 
 def set_shop(db: Database, **values: str | None) -> dict[str, str]:
@@ -796,7 +492,7 @@ def sales_by_day(
         .limit(limit)
     )
     if fair_code is not None:
-        stmt = stmt.where(_fair_sales(fair_code, stands(s, fair_code)))
+        stmt = stmt.where(fair_sales(fair_code, stands(s, fair_code)))
     rows = list(reversed(s.execute(stmt).all()))
     return [
         {
@@ -885,21 +581,24 @@ def notes_of(s: Session, coop_code: str, fair_code: str) -> list[dict[str, Any]]
 
 
 __all__ = [
+    "PAYOUT_METHODS",
+    "SHOP_FIELDS",
     "FairInfo",
     "PortalUser",
     "Scope",
     "TooManyAttempts",
     "Verification",
     "add_payout",
-    "counts",
-    "items",
+    "cooperative",
+    "fair",
+    "get_setting",
     "lines",
-    "movements",
     "new_access_code",
     "payouts",
     "reconciliation",
     "settlement",
     "sign_in",
     "stands",
+    "statement_code",
     "verify",
 ]

@@ -12,15 +12,12 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from coopos.domain import consignment as rules
-from coopos.domain.catalog import pick_name
+from coopos.domain.consignment_engine import Party
 from coopos.server import consignment
+from coopos.server.consignment_facts import ServerFacts
 from coopos.server.db import Database
-
-if TYPE_CHECKING:
-    from coopos.printing.statements import Party
 
 _DRAWING = threading.Lock()
 
@@ -44,34 +41,13 @@ def prepare_drawing() -> bool:
 
 def shop_party(db: Database) -> Party:
     """Head office as set with ``coopos server shop`` (its name at least, always)."""
-    from coopos.i18n import _
-    from coopos.printing.statements import Party
-
-    v = consignment.shop(db)
-    return Party(
-        name=v["name"] or _("Head office"),
-        address=v["address"],
-        ice=v["ice"],
-        if_=v["if"],
-        tp=v["tp"],
-        odco=v["odco"],
-        phone=v["phone"],
-    )
+    with db.read() as s:
+        return ServerFacts(s).shop_party()
 
 
 def cooperative_party(db: Database, code: str, language: str) -> Party:
-    from coopos.printing.statements import Party
-
     with db.read() as s:
-        coop = consignment.cooperative(s, code)
-        name = pick_name(coop.names, language) or coop.code
-        return Party(
-            name=f"{name} ({coop.code})",
-            address=coop.city,
-            ice=coop.ice,
-            odco=coop.odco_number,
-            phone=coop.phone,
-        )
+        return ServerFacts(s, language).cooperative_party(code)
 
 
 @dataclass(frozen=True)

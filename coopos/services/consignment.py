@@ -12,37 +12,43 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coopos.db.models import (
     Category,
     CommissionRule,
     ConsignmentNote,
-    Cooperative,
     Fair,
     FairCount,
     Location,
     Payout,
     Product,
-    Sale,
-    SaleLine,
-    StockMovement,
 )
 from coopos.domain import consignment as rules
+from coopos.domain import consignment_engine as engine
 from coopos.domain import events
-from coopos.domain.catalog import pick_name
 from coopos.domain.errors import NotFoundError, StateError, ValidationError
 from coopos.domain.money import Cents
-from coopos.domain.quantity import from_milli, to_milli
+from coopos.domain.quantity import to_milli
 from coopos.domain.stock import MovementReason
-from coopos.i18n import _, current_language
+from coopos.i18n import _
 from coopos.protocol import text as text_rules
+from coopos.protocol.payouts import PAYOUT_METHODS as PAYOUT_METHODS
+from coopos.protocol.payouts import check_payout
 from coopos.services import lookups
+from coopos.services.consignment_facts import TillFacts
+from coopos.services.consignment_facts import (  # what documents print, for screens and CLI
+    cooperative_party as cooperative_party,
+)
+from coopos.services.consignment_facts import fair_row as fair
+from coopos.services.consignment_facts import note_document as note_document
+from coopos.services.consignment_facts import shop_party as shop_party
+from coopos.services.consignment_facts import stand_rows as stands
 from coopos.services.context import Context
 from coopos.services.inventory import (
     Item,
@@ -55,7 +61,6 @@ from coopos.services.inventory import (
 )
 
 ZERO = Decimal("0.000")
-PAYOUT_METHODS = rules.PAYOUT_METHODS  # one list for the till, head office and the server
 _FAIR_CODE = re.compile(r"^[A-Z0-9_-]{1,26}$")  # its stand, STAND-CODE, fits 32
 EXPLANATIONS = ("damaged", "gift", "sample")
 
@@ -138,17 +143,6 @@ def set_commission_rule(
 
 
 # -- fairs -------------------------------------------------------------------------------------
-
-
-def fair(session: Session, code: str) -> Fair:
-    found = session.execute(select(Fair).where(func.upper(Fair.code) == code.upper())).scalar()
-    if found is None:
-        raise NotFoundError(_("Unknown fair “{code}”.", code=code))
-    return found
-
-
-def stands(session: Session, fair_row: Fair) -> list[Location]:
-    return list(session.scalars(select(Location).where(Location.fair_id == fair_row.id)))
 
 
 def create_fair(
@@ -489,68 +483,7 @@ def close_fair(ctx: Context, fair_code: str, user_id: int | None = None) -> None
         uow.audit("fair_closed", user_id, fair=fair_row.code)
 
 
-# -- facts -------------------------------------------------------------------------------------
-
-
-def _items(
-    session: Session, language: str, cooperative_id: int | None = None
-) -> dict[str, rules.Item]:
-    stmt = select(Product, Cooperative.code).join(
-        Cooperative, Product.cooperative_id == Cooperative.id
-    )
-    if cooperative_id is not None:
-        stmt = stmt.where(Product.cooperative_id == cooperative_id)
-    return {
-        p.sku: rules.Item(p.sku, code, pick_name(p.names, language) or p.sku, p.unit, p.price_cents)
-        for p, code in session.execute(stmt)
-    }
-
-
-_TICK = timedelta(microseconds=1)
-
-
-def _movements(
-    session: Session,
-    location_ids: list[int],
-    lo: datetime | None = None,
-    hi: datetime | None = None,
-    count_time: datetime | None = None,
-) -> list[rules.Movement]:
-    """The movements at these locations summed in SQL per product, reason and phase
-    (before ``lo``, the period, from ``hi``; or up to and after ``count_time``): a year of
-    a shop is a few thousand sums, not 200,000 rows.  Each sum carries a time inside its
-    phase, which is all ``rules.reconcile`` looks at."""
-    at = StockMovement.created_utc
-    if count_time is not None:
-        phase = case((at <= count_time, 1), else_=2)
-        times = {1: count_time, 2: count_time + _TICK}
-    else:
-        whens = []
-        if lo is not None:
-            whens.append((at < lo, 0))
-        if hi is not None:
-            whens.append((at >= hi, 2))
-        phase = case(*whens, else_=1) if whens else literal(1)
-        inside = lo or datetime(1970, 1, 1)
-        times = {0: (lo or inside) - _TICK, 1: inside, 2: hi or inside}
-    stmt = (
-        select(
-            Product.sku,
-            Location.code,
-            StockMovement.reason,
-            phase.label("phase"),
-            func.sum(StockMovement.quantity_milli),
-        )
-        .join(Product, Product.id == StockMovement.product_id)
-        .join(Location, Location.id == StockMovement.location_id)
-        .where(StockMovement.location_id.in_(location_ids))
-        .group_by(Product.sku, Location.code, StockMovement.reason, "phase")
-    )
-    return [
-        rules.Movement(sku, loc, reason, from_milli(milli), times[int(ph)])
-        for sku, loc, reason, ph, milli in session.execute(stmt)
-        if milli
-    ]
+# -- reports: the engine over the till's facts --------------------------------------------------
 
 
 def reconciliation(
@@ -564,85 +497,9 @@ def reconciliation(
 ) -> rules.Reconciliation:
     """Per cooperative and product: sent, sold, refunded, returned, counted, variance;
     for a fair (its stands) or a period (a location, default the till's)."""
-    language = language or current_language()
-    items = _items(session, language)
-    if fair_code:
-        fair_row = fair(session, fair_code)
-        places = stands(session, fair_row)
-        counts = [
-            rules.Count(p.sku, loc.code, from_milli(c.counted_milli), c.counted_utc)
-            for c, p, loc in session.execute(
-                select(FairCount, Product, Location)
-                .join(Product, Product.id == FairCount.product_id)
-                .join(Location, Location.id == FairCount.location_id)
-                .where(FairCount.fair_id == fair_row.id)
-            )
-        ]
-        title = _("Fair {name} ({code})", name=fair_row.name, code=fair_row.code)
-        moves = _movements(
-            session, [loc.id for loc in places], count_time=fair_row.counted_utc if counts else None
-        )
-        result = rules.reconcile(title, items, {loc.code for loc in places}, moves, counts)
-    else:
-        loc = lookups.location(session, location)
-        lo, hi = rules.period_bounds(start, end)
-        title = _(
-            "{location}, {start} to {end}", location=loc.code, start=start or "…", end=end or "…"
-        )
-        moves = _movements(session, [loc.id], lo, hi)
-        result = rules.reconcile(title, items, {loc.code}, moves, (), lo, hi)
-    if cooperative:
-        coop = lookups.cooperative(session, cooperative)
-        result = rules.Reconciliation(result.title, result.for_cooperative(coop.code))
-    return result
-
-
-def _lines(
-    session: Session, coop_id: int, fair_row: Fair | None, start: date | None, end: date | None
-) -> list[rules.Line]:
-    day = func.substr(Sale.created_local, 1, 10)
-    stmt = (
-        select(
-            Sale.receipt_no,
-            Sale.kind,
-            day,
-            SaleLine.sku,
-            SaleLine.name,
-            SaleLine.cooperative_code,
-            SaleLine.quantity_milli,
-            SaleLine.net_cents,
-            SaleLine.vat_rate,
-            SaleLine.commission_cents,
-            Location.code,
-        )
-        .join(Sale, Sale.id == SaleLine.sale_id)
-        .join(Location, Location.id == Sale.location_id)
-        .where(SaleLine.cooperative_id == coop_id)
+    return engine.reconciliation(
+        TillFacts(session, language), fair_code, location, start, end, cooperative
     )
-    if fair_row is not None:
-        stmt = stmt.where(Location.fair_id == fair_row.id)
-    if start is not None:
-        stmt = stmt.where(day >= start.isoformat())
-    if end is not None:
-        stmt = stmt.where(day <= end.isoformat())
-    return [
-        rules.Line(
-            receipt_no=receipt,
-            kind=kind,
-            day=local_day,
-            sku=sku,
-            name=name,
-            cooperative=coop,
-            quantity=from_milli(milli),
-            net_cents=net,
-            vat_rate=rate,
-            commission_cents=commission,
-            location=loc,
-        )
-        for receipt, kind, local_day, sku, name, coop, milli, net, rate, commission, loc in (
-            session.execute(stmt)
-        )
-    ]
 
 
 def settlement(
@@ -655,40 +512,9 @@ def settlement(
 ) -> rules.Statement:
     """A cooperative's statement for a fair or a period (local days, inclusive), products
     named in ``language``."""
-    if not fair_code and not (start and end):
-        raise ValidationError(_("Give a fair, or a period with its first and last day."))
-    coop = lookups.cooperative(session, cooperative)
-    fair_row = fair(session, fair_code) if fair_code else None
-    payouts_stmt = select(Payout).where(Payout.cooperative_id == coop.id)
-    if fair_row is not None:
-        payouts_stmt = payouts_stmt.where(Payout.fair_id == fair_row.id)
-        title = _("Fair {name} ({code})", name=fair_row.name, code=fair_row.code)
-    else:
-        payouts_stmt = payouts_stmt.where(
-            func.substr(Payout.paid_local, 1, 10) >= start.isoformat(),
-            func.substr(Payout.paid_local, 1, 10) <= end.isoformat(),
-        )
-        title = _("{start} to {end}", start=start.isoformat(), end=end.isoformat())
-    payouts = [
-        rules.Payout(
-            p.uuid,
-            coop.code,
-            p.paid_local[:10],
-            p.amount_cents,
-            p.method,
-            p.reference,
-            p.fair.code if p.fair else None,
-        )
-        for p in session.scalars(payouts_stmt)
-    ]
-    names = {
-        sku: item.name for sku, item in _items(session, language or current_language()).items()
-    }
-    lines = [
-        replace(line, name=names.get(line.sku, line.name))
-        for line in _lines(session, coop.id, fair_row, start, end)
-    ]
-    return rules.settle(coop.code, title, lines, payouts)
+    return engine.settlement(
+        TillFacts(session, language), cooperative, engine.Scope.of(fair_code, start, end)
+    )
 
 
 def add_payout(
@@ -702,14 +528,7 @@ def add_payout(
     note: str = "",
 ) -> str:
     """Record money paid to a cooperative; returns the payout's id (uuid)."""
-    if amount_cents <= 0:
-        raise ValidationError(_("A payout is more than 0 MAD."))
-    if method not in PAYOUT_METHODS:
-        raise ValidationError(_("A payout is paid in cash, by transfer or by cheque."))
-    if method in ("transfer", "cheque") and not reference.strip():
-        raise ValidationError(_("Give the transfer or cheque number."))
-    text_rules.check_free_text(reference, _("The reference"))
-    text_rules.check_free_text(note, _("The note"))
+    reference, note = check_payout(amount_cents, method, reference, note)
     with ctx.write() as uow:
         s = uow.session
         coop = lookups.cooperative(s, cooperative)
@@ -718,12 +537,12 @@ def add_payout(
             cooperative_id=coop.id,
             amount_cents=amount_cents,
             method=method,
-            reference=reference.strip(),
+            reference=reference,
             fair_id=fair_row.id if fair_row else None,
             user_id=user_id,
             paid_utc=uow.stamp.utc,
             paid_local=uow.stamp.local,
-            note=note.strip(),
+            note=note,
         )
         s.add(row)
         s.flush()
@@ -746,6 +565,4 @@ def add_payout(
 
 
 def scope_code(fair_code: str | None, start: date | None, end: date | None) -> str:
-    return rules.scope_of(
-        fair_code, start.isoformat() if start else None, end.isoformat() if end else None
-    )
+    return engine.Scope.of(fair_code, start, end).code

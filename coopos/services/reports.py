@@ -3,9 +3,7 @@ and as Qt models by the desktop app).  Days are the device's local days."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -14,23 +12,8 @@ from coopos.db.models import Cooperative, Sale, SaleLine, SalePayment
 from coopos.domain.errors import ValidationError
 from coopos.domain.quantity import from_milli
 from coopos.domain.sale import PaymentMethod
+from coopos.domain.tables import Column, Table
 from coopos.i18n import N_, _
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str  # msgid, translated when shown
-    kind: str = "text"  # text | money | quantity | int
-
-
-@dataclass
-class Table:
-    title: str
-    columns: list[Column]
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    totals: dict[str, Any] | None = None
-
 
 GROUPINGS = ("product", "cooperative", "day", "hour", "payment")
 TITLES = {

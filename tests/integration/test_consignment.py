@@ -165,8 +165,8 @@ def test_statement_documents(fair, users, tmp_path, qapp):
     parsed = rules.parse_statement_code(code)
     assert parsed.fair == FAIR and parsed.payable_cents == st_.payable_cents
     with ctx.read() as s:
-        shop = statements.shop_party(s)
-        coop = statements.cooperative_party(s, "TIFAW", "fr")
+        shop = consignment.shop_party(s)
+        coop = consignment.cooperative_party(s, "TIFAW", "fr")
     for language in ("fr", "ar"):
         pdf = statements.save_statement_pdf(
             st_, tmp_path / f"st-{language}.pdf", shop, coop, language, code

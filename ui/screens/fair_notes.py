@@ -49,7 +49,7 @@ from ui.widgets.forms import form_layout, shorten, touch_button, touch_combo
 from ui.workers import run_with_progress
 
 COOP = "COOP:"
-NOTE_FUNCTIONS = ("note_document", "shop_party", "save_note_pdf")
+NOTE_FUNCTIONS = ("save_note_pdf",)
 
 
 def place_label(code: str, coops: dict[str, str]) -> str:
@@ -282,8 +282,8 @@ class NoteDialog(_StockDialog):
         def work(progress) -> Path:
             progress(0, 1)
             with ctx.read() as s:
-                note = module.note_document(s, number, language)
-                shop = module.shop_party(s)
+                note = consignment.note_document(s, number, language)
+                shop = consignment.shop_party(s)
             written = module.save_note_pdf(note, path, shop, language)
             progress(1, 1)
             return Path(written or path)

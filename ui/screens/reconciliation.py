@@ -62,7 +62,7 @@ from ui.workers import run_task, run_with_progress
 
 ALL = ""
 WHY = (("damaged", N_("Damaged")), ("gift", N_("Gift")), ("sample", N_("Sample")))
-PDF_FUNCTIONS = ("shop_party", "save_reconciliation_pdf")
+PDF_FUNCTIONS = ("save_reconciliation_pdf",)
 FLAG = "⚠"
 
 
@@ -466,7 +466,7 @@ class ReconciliationScreen(BackOfficeScreen):
                 recon = consignment.reconciliation(
                     s, fair_code=fair, cooperative=coop, language=language
                 )
-                shop = module.shop_party(s)
+                shop = consignment.shop_party(s)
                 written = module.save_reconciliation_pdf(recon, path, shop, language)
             progress(1, 1)
             return Path(written or path)

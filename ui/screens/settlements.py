@@ -9,7 +9,6 @@ fair or period.  The statement is saved as PDF (French or Arabic), CSV or XLSX b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coopos.domain import consignment_engine as engine
 from coopos.domain.consignment import Statement, StatementRow
 from coopos.domain.errors import CooposError, ValidationError
 from coopos.domain.money import format_amount, parse_amount
@@ -68,7 +68,7 @@ from ui.widgets.forms import (
 from ui.workers import run_task, run_with_progress
 
 METHODS = (("cash", N_("Cash")), ("transfer", N_("Bank transfer")), ("cheque", N_("Cheque")))
-PDF_FUNCTIONS = ("shop_party", "cooperative_party", "save_statement_pdf")
+PDF_FUNCTIONS = ("save_statement_pdf",)
 CSV_FUNCTIONS = ("statement_csv",)
 XLSX_FUNCTIONS = ("save_statement_xlsx",)
 CHART_BARS = 12
@@ -79,13 +79,8 @@ def method_label(method: str) -> str:
     return _(dict(METHODS).get(method, method))
 
 
-@dataclass(frozen=True)
-class Scope:
-    """A fair, or a period of local days (inclusive)."""
-
-    fair: str | None = None
-    start: date | None = None
-    end: date | None = None
+class Scope(engine.Scope):
+    """A fair, or a period of local days (inclusive), as the screen shows it."""
 
     def text(self) -> str:
         if self.fair:
@@ -665,8 +660,8 @@ class SettlementsScreen(BackOfficeScreen):
 
         def write(statement, path, language, scope):
             with ctx.read() as s:
-                shop = module.shop_party(s)
-                coop = module.cooperative_party(s, statement.cooperative, language)
+                shop = consignment.shop_party(s)
+                coop = consignment.cooperative_party(s, statement.cooperative, language)
             return module.save_statement_pdf(
                 statement, path, shop, coop, language, verify_text(statement, scope)
             )

@@ -595,7 +595,9 @@ def _statement_body(
     base = (
         _coop_url(user.code, "statements", "fair", scope.fair)
         if scope.fair
-        else _coop_url(user.code, "statements", "month", (scope.start or "")[:7])
+        else _coop_url(
+            user.code, "statements", "month", scope.start.isoformat()[:7] if scope.start else ""
+        )
     )
     body = (
         f"<h1>{esc(_('Settlement statement'))}</h1><p><strong>{esc(st.title)}</strong></p>"
