@@ -13,6 +13,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from coopos.protocol import catalog_page
 from coopos.server.db import Database
 from coopos.server.models import (
     CatalogChange,
@@ -33,7 +34,7 @@ from coopos.server.sync.common import (
 
 # -- catalog change log and pull ------------------------------------------------------------------
 
-ENTITY_ORDER = ("fair", "location", "cooperative", "category", "product", "user")
+ENTITY_ORDER = catalog_page.ENTITIES  # a page is applied in this order
 _BUMP_CLOCK = text("UPDATE change_clock SET value = value + :n WHERE id = 1 RETURNING value")
 
 
@@ -263,7 +264,9 @@ def pull(db: Database, cursor: int, limit: int = 500, location: str | None = Non
         more = len(rows) > limit
         rows = rows[:limit]
         changes = [
-            {"cursor": r.cursor, "entity": r.entity, "key": r.key, "data": json.loads(r.data)}
+            catalog_page.Change(
+                cursor=r.cursor, entity=r.entity, key=r.key, data=json.loads(r.data)
+            )
             for r in rows
         ]
         if location is not None:
