@@ -35,11 +35,12 @@ from coopos.db.models import (
     User,
     new_uuid,
 )
+from coopos.protocol import catalog_page
 from coopos.services.catalog import index_text, reindex_texts, search_text
 
 log = logging.getLogger(__name__)
 
-ENTITIES = ("fair", "location", "cooperative", "category", "product", "user")
+ENTITIES = catalog_page.ENTITIES
 _CHUNK = 500  # values per IN (...): far below SQLite's limit on bound parameters
 
 
@@ -51,20 +52,10 @@ def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
 
 def final_states(changes: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """The last state of each row of a page, by entity, in the order of those states."""
-    finals: dict[str, dict[str, dict[str, Any]]] = {entity: {} for entity in ENTITIES}
-    for change in changes:
-        entity, data = change.get("entity"), change.get("data") or {}
-        if entity not in finals:
-            log.warning("pulled an unknown catalog entity %r: ignored", entity)
-            continue
-        if entity in ("product", "user"):
-            key = data.get("uuid") or data.get("sku") or data.get("name")
-        else:
-            key = data["code"]
-        rows = finals[str(entity)]
-        rows.pop(key, None)  # the last state counts, in its own place
-        rows[key] = data
-    return {entity: list(rows.values()) for entity, rows in finals.items()}
+    states, unknown = catalog_page.final_states(changes)
+    for entity in unknown:
+        log.warning("pulled an unknown catalog entity %r: ignored", entity)
+    return states
 
 
 def apply_changes(session: Session, changes: list[dict[str, Any]]) -> set[int]:

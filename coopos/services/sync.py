@@ -38,7 +38,7 @@ from coopos.db.uow import HOLD_KEY
 from coopos.domain import events
 from coopos.domain.errors import StateError, ValidationError
 from coopos.i18n import _
-from coopos.protocol import parts
+from coopos.protocol import catalog_page, parts
 from coopos.protocol.limits import MAX_BATCH_BYTES
 from coopos.services import recovery, settings, storage
 from coopos.services import sync_refusals as refusals
@@ -506,9 +506,8 @@ def _pull_all(ctx: Context, client: SyncClient) -> int:
         cursor = int(settings.get(s, "sync.cursor") or 0)
     applied = 0
     for _page in range(MAX_PULL_PAGES):
-        page = client.pull(cursor, PULL_PAGE)
-        changes = page.get("changes") or []
-        new_cursor = int(page.get("cursor", cursor))
+        page = catalog_page.read_page(client.pull(cursor, PULL_PAGE), cursor)
+        changes, new_cursor = page["changes"], page["cursor"]
         with ctx.write() as uow:  # the page, its search index and the cursor: all or nothing
             apply_changes(uow.session, changes)
             settings.put(uow.session, "sync.cursor", new_cursor)
@@ -516,6 +515,6 @@ def _pull_all(ctx: Context, client: SyncClient) -> int:
                 uow.publish(events.CATALOG_CHANGED, pulled=len(changes))
         applied += len(changes)
         cursor = new_cursor
-        if not page.get("more"):
+        if not page["more"]:
             break
     return applied

@@ -147,7 +147,7 @@ class SyncWorld(RuleBasedStateMachine):
 
     @rule(till=st.integers(0, 1))
     def sync_round(self, till):
-        from coopos.server import sync as server_sync
+        from coopos.server.sync import receive as server_sync  # where the push stores
 
         real = server_sync._store
         if self.kill_next:

@@ -53,7 +53,7 @@ class Network:
 def kill_server_during_next_batch(monkeypatch):
     """The next push stores its events, then the process dies before the commit: the
     server's transaction rolls back."""
-    from coopos.server import sync as server_sync
+    from coopos.server.sync import receive as server_sync  # where the push stores
 
     real = server_sync._store
 

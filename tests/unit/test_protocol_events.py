@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from pydantic import BaseModel
 
-from coopos.protocol import events, rules
+from coopos.protocol import catalog_page, events, rules
 from coopos.protocol.events import EventKind
 from coopos.server import schemas
 from tests.unit.test_protocol import sale
@@ -194,3 +194,37 @@ def test_reading_keeps_what_it_knows_of_a_newer_tills_event():
     assert events.read("fair.closed", newer) == EXAMPLES[EventKind.FAIR_CLOSED]
     with pytest.raises(events.ShapeError):
         events.read("fair.closed", {"closed_utc": "x"})
+
+
+# -- the catalog-pull page ----------------------------------------------------------------------
+
+
+def test_the_catalog_page_is_one_definition():
+    assert typing.get_args(schemas.ChangeOut.model_fields["entity"].annotation) == (
+        catalog_page.ENTITIES
+    )
+    assert set(schemas.PullResponse.model_fields) == set(catalog_page.Page.__annotations__)
+    assert set(schemas.ChangeOut.model_fields) == set(catalog_page.Change.__annotations__)
+
+
+def test_a_page_round_trips_and_its_last_state_wins():
+    fair = {"code": "SIAM", "name": "SIAM", "version": 1}
+    renamed = dict(fair, name="SIAM 2027", version=2)
+    built = catalog_page.page(
+        [
+            catalog_page.Change(cursor=1, entity="fair", key="SIAM", data=fair),
+            catalog_page.Change(cursor=2, entity="shelf", key="X", data={"code": "X"}),
+            catalog_page.Change(cursor=3, entity="fair", key="SIAM", data=renamed),
+        ],
+        cursor=3,
+        more=False,
+    )
+    known = dict(built, changes=[c for c in built["changes"] if c["entity"] != "shelf"])
+    assert schemas.PullResponse.model_validate(known).model_dump() == known  # the server's
+    read = catalog_page.read_page(json.loads(json.dumps(built)), 0)
+    assert read == built
+    states, unknown = catalog_page.final_states(read["changes"])
+    assert states["fair"] == [renamed] and unknown == ["shelf"]
+    assert catalog_page.read_page({}, 7) == {"changes": [], "cursor": 7, "more": False}
+    with pytest.raises(catalog_page.PageError):
+        catalog_page.read_page({"changes": "x"}, 0)
