@@ -8,8 +8,8 @@ made still reaches the server once.
 Every shift close also makes an automatic backup (:func:`backup_after_close`, on a worker:
 the close never waits for it) beside the database, in ``backups/`` (the user data folder
 for the installed app), and a copy in the ``backup.folder`` setting (a USB key) when one
-is set.  Automatic backups are compressed with zstandard (``.db.zst``, about a tenth of
-the database); a restore reads them and plain ``.db`` files alike.  Automatic backups
+is set.  Automatic backups are compressed with zstandard (``.db.zst``, about a quarter of
+the pages in use); a restore reads them and plain ``.db`` files alike.  Automatic backups
 older than ``backup.keep_days`` or beyond ``backup.max_mb`` in all are deleted, the
 newest :data:`KEEP_NEWEST` always kept (:class:`Retention`); backups made by hand and the
 safety copies made before a restore are never deleted."""
