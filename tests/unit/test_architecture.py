@@ -114,11 +114,9 @@ TILL = ("coopos.services", "coopos.db")
 # statement (lazily: `import coopos.server.app` loads neither, see
 # test_the_server_loads_no_till_code).  This list only shrinks
 # (test_the_allowances_are_still_needed says when):
-# - printing/statements.py reads the till's models; it becomes a pure renderer of the
-#   consignment engine's results (issue 14, the engine-consign branch);
 # - printing/document.py builds a receipt from the till's sale (load_sale, settings) beside
 #   the pure document types that printing/render.py draws; to split.
-SERVER_ALLOWED = frozenset({"coopos.printing.statements", "coopos.printing.document"})
+SERVER_ALLOWED = frozenset({"coopos.printing.document"})
 # Screens that still read the database themselves (issue 14: screens get their data
 # through services).  Only shrinks, like SERVER_ALLOWED.
 UI_ALLOWED = frozenset(
