@@ -136,7 +136,7 @@ class JournalDialog(QDialog):
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the search keeps the keys
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
         QScroller.grabGesture(self.table.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         self.table.currentCellChanged.connect(lambda *_args: self.show_details())
         self.table.cellDoubleClicked.connect(lambda *_args: self.on_enter())
@@ -186,6 +186,10 @@ class JournalDialog(QDialog):
         edit = QDateEdit(QDate(day.year, day.month, day.day))
         edit.setObjectName(name)
         edit.setCalendarPopup(True)
+        # Digits, day first, in every language: left to right first, else Qt reverses
+        # the format's sections in Arabic (2026/11/20).
+        edit.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        edit.setDisplayFormat("dd/MM/yyyy")
         edit.setMinimumHeight(TOUCH)
         edit.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a touch keeps the search
         return edit

@@ -103,6 +103,8 @@ class JournalDetails(QWidget):
                         Qt.AlignmentFlag.AlignTrailing | Qt.AlignmentFlag.AlignVCenter
                     )
                 self.lines.setItem(r, c, item)
+        self.lines.setColumnHidden(2, not any(line.discount_cents for line in details.lines))
+        self.lines.setColumnHidden(4, not any(line.refunded for line in details.lines))
         paid = [
             _(
                 "{method}: {amount}",
