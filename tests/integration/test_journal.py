@@ -135,6 +135,10 @@ def test_rows_say_who_what_how_and_refunded(demo, users, three):
     assert [ln.refunded for ln in info.lines] == [1, 0]
     assert info.refunds == [refund.receipt_no] and info.duplicates == 0
     assert [(p.method, p.amount_cents) for p in info.payments] == [("cash", three[1].total)]
+    refunds.refund(demo, three[1].receipt_no, manager)  # all that is left
+    again = {r.receipt_no: r for r in journal.list_sales(demo, day, day)}
+    assert again[three[1].receipt_no].fully_refunded
+    assert not again[three[0].receipt_no].fully_refunded
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from coopos.db.models import AuditEntry
 from coopos.i18n.formats import format_money
 from coopos.printing import queue
 from coopos.services import journal
-from tests.ui.seller import ENTER, ESCAPE, F8, F12, press, scan
+from tests.ui.seller import DOWN, ENTER, ESCAPE, F8, F12, UP, press, scan
 from tests.ui.seller import expect as front_is
 from tests.ui.selling import LANGUAGES, child, in_front, sales
 
@@ -153,3 +153,28 @@ def test_f10_is_in_the_help_and_free_on_the_sell_screen():
     sell_keys = [k for entry in SELL for k in entry.sequences]
     assert sell_keys.count("F10") == 1
     assert any(table is JOURNAL for _title, table in SECTIONS)
+
+
+@pytest.mark.parametrize("language", LANGUAGES, indirect=True)
+def test_arrows_move_in_the_list_and_enter_shows_the_details(
+    seller, open_shift, app_session, language
+):
+    seen = []
+
+    def look():
+        dialog = in_front("journalDialog")
+        seen.append((dialog.selected().receipt_no, dialog.details.isVisible()))
+        if dialog.details.isVisible():
+            seen.append(dialog.details.title.text())
+
+    seller.do("1111", ENTER, *sell(ARGAN_100), *sell(SAFFRON))
+    first, second = (s.receipt_no for s in sales(app_session.ctx))
+    seller.do(F10, front_is("journalDialog"), look, DOWN, look, ENTER, look, UP, look, ESCAPE)
+    assert [s for s in seen if isinstance(s, tuple)] == [
+        (second, False),
+        (first, False),
+        (first, True),
+        (second, True),
+    ]
+    titles = [s for s in seen if isinstance(s, str)]
+    assert first in titles[0] and second in titles[1]  # the pane follows the selection
