@@ -235,6 +235,7 @@ class MainWindow(QMainWindow):
             self.pages.addWidget(self.shell)
             self.shell.sell.pay_requested.connect(self.pay)
             self.shell.sell.returns_requested.connect(self.returns)
+            self.shell.sell.journal_requested.connect(self.journal)
             self.shell.sell.return_receipt_requested.connect(self.returns)
             self.shell.sell.open_shift_requested.connect(self.ask_open_shift)
             self.printer.changed.connect(self.shell.sell.on_print_queue)
@@ -349,6 +350,12 @@ class MainWindow(QMainWindow):
                     amount=format_money(-dialog.result.total),
                 )
             )
+        self.shell.sell.focus_scan()
+
+    def journal(self) -> None:
+        from ui.screens.journal import JournalDialog
+
+        JournalDialog(self.session, self).exec()
         self.shell.sell.focus_scan()
 
     def closeEvent(self, event) -> None:

@@ -68,6 +68,20 @@ class PrintRunner(QObject):
         self.run()
         return _("Printing receipt {receipt}…", receipt=receipt_no)
 
+    def print_duplicate(self, receipt_no: str, user_id: int | None) -> str:
+        """Queue a duplicate of a receipt (audited, counted); returns what to say now."""
+        copy, _job = queue.add_duplicate(self.ctx, receipt_no, user_id)
+        if not self.has_printer:
+            self.refresh()
+            return _(
+                "No receipt printer is set up yet: duplicate {copy} of receipt {receipt} "
+                "waits in the print queue.",
+                copy=copy,
+                receipt=receipt_no,
+            )
+        self.run()
+        return _("Printing duplicate {copy} of receipt {receipt}…", copy=copy, receipt=receipt_no)
+
     def print_shift_report(self, shift_id: int, title: str) -> str:
         """Queue a shift's X or Z report (``title`` names it in the sentence said now)."""
         queue.add(self.ctx, queue.SHIFT, shift_id=shift_id)

@@ -94,6 +94,7 @@ def render(language: str, out: Path) -> None:
         grab(dialog, out / f"payment-{language}.png")
         dialog.reject()
         report_shot(window, out, language)
+        journal_shot(window, out, language)
         # A receipt the printer did not take: the sell screen's button and its dialog.
         from coopos.printing import queue
         from ui.screens.print_queue import PrintQueueDialog
@@ -134,6 +135,21 @@ def report_shot(window, out: Path, language: str) -> None:
     dialog.resize(1100, 700)
     dialog.show()
     grab(dialog, out / f"x-report-{language}.png")
+    dialog.reject()
+
+
+def journal_shot(window, out: Path, language: str) -> None:
+    """The receipts journal of the demo's day, with the details of the partly refunded
+    sale (the newest row is its refund)."""
+    from ui.screens.journal import JournalDialog
+    from ui.widgets.forms import select_row
+
+    dialog = JournalDialog(window.session, window)
+    dialog.resize(1100, 640)
+    dialog.show()
+    select_row(dialog.table, 1)
+    dialog.on_enter()
+    grab(dialog, out / f"journal-{language}.png")
     dialog.reject()
 
 

@@ -1,5 +1,5 @@
-"""Every key of the sell screen, the payment, the receipt question and the held sales, in
-one table.
+"""Every key of the sell screen, the payment, the receipt question, the held sales and
+the receipts journal, in one table.
 
 The screens bind their shortcuts from here and the help overlay (F1) lists the same rows,
 so the two never disagree; docs/desktop.md lists them too (a test compares).  Keys that a
@@ -68,6 +68,7 @@ SELL: tuple[Key, ...] = (
     Key("returns", "F8", N_("Return")),
     Key("reprint", "Ctrl+P", N_("Reprint the last receipt")),
     Key("print_queue", "Ctrl+J", N_("Receipts waiting to print")),
+    Key("journal", "F10", N_("Receipts journal: past sales, duplicates, refunds")),
     Key("category_next", "Ctrl+PgDown", N_("Next category")),
     Key("category_previous", "Ctrl+PgUp", N_("Previous category")),
     Key("hold", "F3", N_("Hold the sale, to serve the next customer")),
@@ -113,11 +114,21 @@ AFTER_SALE: tuple[Key, ...] = (
     Key("skip", "Escape", N_("No receipt"), False),
 )
 
+JOURNAL: tuple[Key, ...] = (
+    Key("help", "F1", N_("Show these keys")),
+    Key("arrows", "Up | Down", N_("Move in the list"), False),
+    Key("enter", "Return", N_("Show the sale's lines and payments"), False),
+    Key("reprint", "Ctrl+P", N_("Reprint the selected receipt, marked as a duplicate")),
+    Key("refund", "F8", N_("Refund the selected sale")),
+    Key("close", "Escape", N_("Close the journal"), False),
+)
+
 SECTIONS = (
     (N_("Selling"), SELL),
     (N_("Payment"), PAYMENT),
     (N_("After the sale"), AFTER_SALE),
     (N_("Held sales"), HELD),
+    (N_("Receipts journal"), JOURNAL),
 )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -162,6 +162,8 @@ class Receipt:
     change: Amount | None
     qr_payload: str
     qr_caption: str
+    duplicate: int = 0  # 0: the original; n: the n-th duplicate (a reprint)
+    duplicate_text: str = ""  # "DUPLICATE 2", in the receipt's language
 
     @property
     def is_refund(self) -> bool:
@@ -340,8 +342,11 @@ def _payments(sale: Sale, language: str) -> list[PaymentRow]:
     return rows
 
 
-def build_receipt(session: Session, receipt_no: str, language: str | None = None) -> Receipt:
-    """The receipt of a completed sale or refund, in ``language`` (default: the shop's)."""
+def build_receipt(
+    session: Session, receipt_no: str, language: str | None = None, duplicate: int = 0
+) -> Receipt:
+    """The receipt of a completed sale or refund, in ``language`` (default: the shop's);
+    ``duplicate``: the copy number of a reprint (0 for the original)."""
     from coopos.services import settings
     from coopos.services.checkout import load_sale
 
@@ -356,7 +361,12 @@ def build_receipt(session: Session, receipt_no: str, language: str | None = None
         in_language(language or values.get("language") or "fr") as lang,
         arabic_digits(bool(values.get("arabic_digits"))),
     ):
-        return _build(session, sale, values, secret, lang)
+        receipt = _build(session, sale, values, secret, lang)
+        if duplicate:
+            # TRANSLATORS: printed in large capitals on a reprinted receipt
+            text = _("DUPLICATE {number}", number=duplicate)
+            receipt = replace(receipt, duplicate=duplicate, duplicate_text=text)
+        return receipt
 
 
 def _build(session: Session, sale: Sale, values: dict, secret: str, lang: str) -> Receipt:

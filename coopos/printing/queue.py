@@ -22,13 +22,17 @@ from coopos.db.models import PrintJob
 from coopos.domain.errors import CooposError, StateError
 from coopos.i18n import _
 from coopos.printing import escpos, render, shift_report
+from coopos.printing.document import Receipt, build_receipt
 from coopos.printing.printers import PrinterError, open_printer
-from coopos.printing.receipts import PrinterConfig, build_test_page, load_receipt
+from coopos.printing.receipts import PrinterConfig, build_test_page
+from coopos.services import journal
+from coopos.services.checkout import load_sale
 from coopos.services.context import Context
 
 log = logging.getLogger(__name__)
 
 RECEIPT, DRAWER, TEST, SHIFT = "receipt", "drawer", "test", "shift"
+DUPLICATE = "duplicate"  # a receipt printed again, marked "DUPLICATE n"
 WAITING, FAILED, DONE = "waiting", "failed", "done"
 KEEP_DONE = 200  # finished jobs kept for "what was printed"; older ones are removed
 
@@ -48,6 +52,8 @@ class JobView:
     def label(self) -> str:
         if self.kind == RECEIPT:
             return _("Receipt {receipt}", receipt=self.receipt_no)
+        if self.kind == DUPLICATE:
+            return _("Duplicate of receipt {receipt}", receipt=self.receipt_no)
         if self.kind == SHIFT:
             return _("Report of shift {id}", id=self.shift_id)
         if self.kind == DRAWER:
@@ -95,27 +101,43 @@ def _view(job: PrintJob) -> JobView:
 def add(ctx: Context, kind: str, receipt_no: str | None = None, shift_id: int | None = None) -> int:
     """Queue a job; returns its id.  A shift report (X or Z) names its shift: it prints
     the shift's figures when the printer takes it (the Z once closed)."""
-    if kind not in (RECEIPT, DRAWER, TEST, SHIFT):
+    if kind not in (RECEIPT, DRAWER, TEST, SHIFT):  # a duplicate: add_duplicate
         raise ValueError(f"unknown print job kind {kind!r}")
     if kind == RECEIPT and not receipt_no:
         raise ValueError("a receipt job names its receipt")
     if kind == SHIFT and shift_id is None:
         raise ValueError("a shift report job names its shift")
     with ctx.write() as uow:
-        now = uow.stamp.utc
-        job = PrintJob(
-            kind=kind,
-            receipt_no=receipt_no,
-            shift_id=shift_id,
-            status=WAITING,
-            attempts=0,
-            error="",
-            created_utc=now,
-            updated_utc=now,
-        )
-        uow.session.add(job)
-        uow.session.flush()
-        return job.id
+        return _insert(uow, kind, receipt_no, shift_id)
+
+
+def _insert(uow, kind: str, receipt_no: str | None, shift_id: int | None = None) -> int:
+    now = uow.stamp.utc
+    job = PrintJob(
+        kind=kind,
+        receipt_no=receipt_no,
+        shift_id=shift_id,
+        status=WAITING,
+        attempts=0,
+        error="",
+        created_utc=now,
+        updated_utc=now,
+    )
+    uow.session.add(job)
+    uow.session.flush()
+    return job.id
+
+
+def add_duplicate(ctx: Context, receipt_no: str, user_id: int | None) -> tuple[int, int]:
+    """Queue a duplicate of a receipt (never a second original); returns its copy number
+    and the job's id.  The audit entry that counts it (``journal.DUPLICATE``) and the job
+    are written in one transaction, so a duplicate is counted exactly when it is queued."""
+    with ctx.write() as uow:
+        receipt = load_sale(uow.session, receipt_no).receipt_no
+        copy = journal.duplicates(uow.session, receipt) + 1
+        job_id = _insert(uow, DUPLICATE, receipt)
+        uow.audit(journal.DUPLICATE, user_id, receipt=receipt, copy=copy, job=job_id)
+        return copy, job_id
 
 
 def after_sale(
@@ -166,9 +188,16 @@ def job_bytes(ctx: Context, job: JobView, config: PrinterConfig) -> bytes:
         doc = shift_report.load_document(ctx, job.shift_id or 0, config.language or None)
         image = shift_report.render_shift_report(doc, config.width)
     else:
-        receipt = load_receipt(ctx, job.receipt_no or "", config.language or None)
+        receipt = job_receipt(ctx, job, config.language or None)
         image = render.render_receipt(receipt, config.width)
     return escpos.encode_job(image, band_rows=config.band_rows, cut=config.cut)
+
+
+def job_receipt(ctx: Context, job: JobView, language: str | None = None) -> Receipt:
+    """The receipt document a receipt or duplicate job prints."""
+    with ctx.read() as s:
+        copy = journal.copy_of_job(s, job.id, job.receipt_no or "") if job.kind == DUPLICATE else 0
+        return build_receipt(s, job.receipt_no or "", language, duplicate=copy)
 
 
 def run_waiting(

@@ -407,6 +407,10 @@ def lay_out_receipt(receipt: Receipt, device: QPaintDevice, width: int) -> Canva
         c.space(c.gap // 2)
         c.text(receipt.fair, fonts.bold, CENTER)
     c.rule()
+    # A reprint cannot be mistaken for the original
+    if receipt.duplicate:
+        c.banner(receipt.duplicate_text, fonts.large)
+        c.space(c.gap // 2)
     # What it is: a refund cannot be mistaken for a sale
     if receipt.is_refund:
         banner = QFont(fonts.large)

@@ -7,7 +7,7 @@ sale + refunds of a line always net to zero when everything came back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -89,6 +89,17 @@ def refundable_lines(session, sale: Sale, language: str | None = None) -> list[R
     ]
 
 
+def amount_back(lines: list[RefundableLine], wanted: Mapping[int, Decimal]) -> Cents:
+    """What refunding ``wanted`` (line id -> quantity) pays back, positive: the same
+    figure :func:`refund` records, for showing before the refund is confirmed."""
+    by_id = {ln.line_id: ln for ln in lines}
+    return sum(
+        refund_amount(ln.sold, ln.sold_net, ln.refunded, ln.refunded_net, qty)
+        for ln, qty in ((by_id[i], q) for i, q in wanted.items())
+        if qty > 0
+    )
+
+
 def _pro_rata(total: int, already: int, qty: Decimal, sold: Decimal, left: Decimal) -> int:
     """Share of a line figure for ``qty``; the last refund takes the exact remainder."""
     if qty == left:
@@ -104,8 +115,11 @@ def refund(
     method: PaymentMethod | None = None,
     reason: str = "",
     user_id: int | None = None,
+    line_quantities: Mapping[int, Decimal] | None = None,
 ) -> SaleResult:
-    """Refund ``items`` (sku or barcode, quantity) of a sale, or all that is left of it."""
+    """Refund ``items`` (sku or barcode, quantity) of a sale, or ``line_quantities`` (sale
+    line id -> quantity, as the refund dialog's steppers chose them), or all that is left
+    of it."""
     text_rules.check_free_text(reason, _("The reason"))
     with ctx.write() as uow:
         s = uow.session
@@ -120,7 +134,11 @@ def refund(
         lines = refundable_lines(s, original)
         by_id = {ln.line_id: ln for ln in lines}
         wanted: dict[int, Decimal] = {}
-        if items is None:
+        if line_quantities is not None:
+            wanted = {i: quantity(q) for i, q in line_quantities.items() if quantity(q) > 0}
+            if not wanted or not set(wanted) <= set(by_id):
+                raise ValidationError(_("Choose how many of each product come back."))
+        elif items is None:
             wanted = {ln.line_id: ln.left for ln in lines if ln.left > 0}
             if not wanted:
                 raise ValidationError(

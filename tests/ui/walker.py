@@ -9,7 +9,7 @@ visible texts, see ``visible_texts.py``).  Stops go on from where the previous o
 (the comments say where); a stop that opens a dialog closes it.  To cover a new screen or
 dialog, add one line in ``TOUR`` where the till is in the right state, e.g.::
 
-    Stop("receipts journal", lambda w: [press("F9"), expect("journalDialog"), w.look(), ESCAPE]),
+    Stop("cash in", lambda w: [w.touch("shift_cash_in"), expect("valueDialog"), w.look(), ESCAPE]),
 
 ``Walker.problems`` lists every text that is not in the language, with its stop and its
 widget.
@@ -237,6 +237,20 @@ TOUR = [
         ],
     ),
     Stop("sell screen after the refund", lambda w: [w.look()]),
+    # the sale and its refund: the list, the details, a duplicate (printer unplugged)
+    Stop(
+        "receipts journal",
+        lambda w: [
+            press("F10"),
+            expect("journalDialog"),
+            w.look(),
+            ENTER,
+            w.look(),
+            press("Ctrl+P"),
+            w.look(),
+            ESCAPE,
+        ],
+    ),
     Stop("shift", lambda w: [w.touch("nav_shifts"), w.look()]),
     Stop(
         "cash in",

@@ -136,6 +136,12 @@ def test_no_sequence_of_refunds_exceeds_the_sold_quantity(case, extra_milli):
 # -- the same rule through the refund service, on a real database -----------------------------
 
 
+# Examples share one demo database (a fixture per test, not per example): few of them.
+ON_A_DATABASE = settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
 def _sell(ctx, seller, items, order_discount=0):
     from coopos.services.checkout import Checkout
 
@@ -178,11 +184,7 @@ def test_refund_service_partial_refunds_net_to_zero(demo, users, open_shift):
         refunds.refund(demo, sale.receipt_no, approver)
 
 
-@settings(
-    max_examples=20,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@ON_A_DATABASE
 @given(
     grams=st.lists(st.integers(min_value=1, max_value=900), min_size=1, max_size=4),
     discount=st.integers(min_value=0, max_value=2000),
@@ -209,3 +211,50 @@ def test_refund_service_never_exceeds_the_sale(demo, users, open_shift, grams, d
     last = refunds.refund(demo, sale.receipt_no, approver)
     assert last.total <= 0
     assert refunded + last.total == -sale.total
+
+
+@ON_A_DATABASE
+@given(
+    counts=st.lists(st.integers(min_value=2, max_value=7), min_size=1, max_size=3),
+    line_discounts=st.lists(st.integers(min_value=0, max_value=999), min_size=3, max_size=3),
+    order_discount=st.integers(min_value=0, max_value=1500),
+    back=st.data(),
+)
+def test_refunds_by_line_give_back_the_pro_rata_centimes_and_all_of_them_the_total(
+    demo, users, open_shift, counts, line_discounts, order_discount, back
+):
+    # A sale of discounted lines (line and order discounts), refunded line by line as the
+    # refund dialog's steppers do: a partial refund pays back exactly the rounded share of
+    # what the line was sold for, the preview shows that figure, and refunding every line
+    # gives back exactly the sale's total.
+    from coopos.domain.money import round_cents
+    from coopos.services import refunds
+    from coopos.services.checkout import Approver, Checkout, load_sale
+
+    manager = users["Youssef"]
+    approver = Approver.of(manager)
+    checkout = Checkout(demo, manager)
+    for code, count, discount in zip(
+        ["ARG-OIL-100", "SAF-1G", "ROS-SOAP"], counts, line_discounts, strict=False
+    ):
+        line = checkout.scan(code, count)
+        checkout.set_line_discount(line.line_id, min(discount, line.gross), approver)
+    checkout.set_order_discount(min(order_discount, checkout.totals.total), approver)
+    checkout.start_payment()
+    checkout.pay_exact()
+    sale = checkout.complete()
+    with demo.read() as s:
+        lines = refunds.refundable_lines(s, load_sale(s, sale.receipt_no))
+    given_back = 0
+    for ln in lines:
+        part = D(back.draw(st.integers(min_value=1, max_value=int(ln.sold) - 1)))
+        wanted = {ln.line_id: part}
+        with demo.read() as s:
+            shown = refunds.amount_back(
+                refunds.refundable_lines(s, load_sale(s, sale.receipt_no)), wanted
+            )
+        result = refunds.refund(demo, sale.receipt_no, approver, line_quantities=wanted)
+        assert -result.total == shown == round_cents(D(ln.sold_net) * part / ln.sold)
+        given_back -= result.total
+    rest = refunds.refund(demo, sale.receipt_no, approver)
+    assert given_back - rest.total == sale.total

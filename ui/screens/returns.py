@@ -1,5 +1,5 @@
-"""Returns: type or scan a receipt number, pick lines and quantities, refund with a
-manager's PIN."""
+"""Returns: type or scan a receipt number (or come from the receipts journal), choose the
+quantities with +/- steppers, see the amount to give back, refund with a manager's PIN."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from coopos.domain.errors import CooposError
-from coopos.domain.quantity import ZERO, quantity
+from coopos.domain.quantity import ZERO
 from coopos.domain.sale import PaymentMethod
 from coopos.i18n import _, current_language
 from coopos.i18n.formats import format_money, format_qty
@@ -30,6 +30,7 @@ from coopos.services.checkout import load_sale
 from ui.session import AppSession
 from ui.theme import set_role
 from ui.widgets.approval import approve
+from ui.widgets.stepper import TOUCH, Stepper
 
 
 class ReturnsDialog(QDialog):
@@ -38,6 +39,7 @@ class ReturnsDialog(QDialog):
         self.session = session
         self.receipt_no: str | None = None
         self.lines: list[refunds.RefundableLine] = []
+        self.steppers: list[Stepper] = []
         self.result = None
         self.setObjectName("returnsDialog")
         self.setWindowTitle(_("Return"))
@@ -52,6 +54,7 @@ class ReturnsDialog(QDialog):
         row.addWidget(self.receipt, 1)
         find = QPushButton(_("Find"))
         find.setObjectName("findReceipt")
+        find.setAutoDefault(False)  # Enter in the field finds once
         find.clicked.connect(self.load)
         row.addWidget(find)
         layout.addLayout(row)
@@ -63,11 +66,20 @@ class ReturnsDialog(QDialog):
             [_("Product"), _("Sold"), _("Can return"), _("Return now")]
         )
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(
+            3, QHeaderView.ResizeMode.ResizeToContents
+        )
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(TOUCH + 8)
+        # The steppers take the keys: Tab goes from one to the next, never into cells.
+        self.table.setTabKeyNavigation(False)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         layout.addWidget(self.table, 1)
         bottom = QHBoxLayout()
         all_button = QPushButton(_("Everything"))
         all_button.setObjectName("returnAll")
+        all_button.setAutoDefault(False)
         all_button.clicked.connect(self.select_all)
         bottom.addWidget(all_button)
         bottom.addWidget(QLabel(_("Pay back by")))
@@ -82,17 +94,24 @@ class ReturnsDialog(QDialog):
         self.reason.setPlaceholderText(_("Reason (optional)"))
         bottom.addWidget(self.reason, 1)
         layout.addLayout(bottom)
+        self.amount = set_role(QLabel(), "title")
+        self.amount.setObjectName("refundAmount")
+        layout.addWidget(self.amount)
         self.error = set_role(QLabel(), "error")
         self.error.setWordWrap(True)
         self.error.hide()
         layout.addWidget(self.error)
         actions = QHBoxLayout()
         close = QPushButton(_("Close"))
+        close.setAutoDefault(False)
         close.clicked.connect(self.reject)
         actions.addWidget(close)
         self.refund_button = set_role(QPushButton(_("Refund")), "primary")
         self.refund_button.setObjectName("refundButton")
         self.refund_button.setEnabled(False)
+        # Enter refunds once quantities are chosen; disabled before, so the Enter that
+        # finds the receipt never refunds anything.
+        self.refund_button.setDefault(True)
         self.refund_button.clicked.connect(self.refund)
         actions.addWidget(self.refund_button, 2)
         layout.addLayout(actions)
@@ -131,7 +150,9 @@ class ReturnsDialog(QDialog):
         except CooposError as exc:
             self.fail(exc.message)
             return
+        self.table.setRowCount(0)  # a receipt found again starts from nothing
         self.table.setRowCount(len(self.lines))
+        self.steppers = []
         for row, line in enumerate(self.lines):
             self.table.setItem(row, 0, QTableWidgetItem(line.name))
             for col, value in ((1, line.sold), (2, line.left)):
@@ -140,27 +161,48 @@ class ReturnsDialog(QDialog):
                 self.table.setItem(row, col, item)
             for col in (0, 1, 2):
                 self.table.item(row, col).setFlags(Qt.ItemFlag.ItemIsEnabled)
-            self.table.setItem(row, 3, QTableWidgetItem("0"))
-        self.refund_button.setEnabled(any(line.left > 0 for line in self.lines))
+            stepper = Stepper(line.left)
+            stepper.setEnabled(line.left > 0)
+            stepper.changed.connect(self.show_amount)
+            self.table.setCellWidget(row, 3, stepper)
+            self.steppers.append(stepper)
+        self.show_amount()
+        first = next((s for s in self.steppers if s.isEnabled()), None)
+        if first is not None:
+            first.setFocus()  # the keyboard chooses the quantities next
 
     def select_all(self) -> None:
-        for row, line in enumerate(self.lines):
-            self.table.item(row, 3).setText(format_qty(line.left))
+        for stepper in self.steppers:
+            stepper.set_value(stepper.maximum)
 
-    def wanted(self) -> list[tuple[str, Decimal]]:
-        items = []
-        for row, line in enumerate(self.lines):
-            text = self.table.item(row, 3).text().strip() or "0"
-            qty = quantity(text)
-            if qty > ZERO:
-                items.append((line.sku, qty))
-        return items
+    def wanted(self) -> dict[int, Decimal]:
+        """Sale line id -> quantity to take back, for the lines chosen."""
+        return {
+            line.line_id: stepper.value()
+            for line, stepper in zip(self.lines, self.steppers, strict=True)
+            if stepper.value() > ZERO
+        }
+
+    def show_amount(self) -> None:
+        """What the customer gets back, before the refund is confirmed (the figure the
+        refund records: ``refunds.amount_back``)."""
+        wanted = self.wanted()
+        self.refund_button.setEnabled(bool(wanted))
+        if not self.lines:
+            self.amount.clear()
+            return
+        self.amount.setText(
+            _(
+                "To give back: {amount}",
+                amount=format_money(refunds.amount_back(self.lines, wanted)),
+            )
+        )
 
     def refund(self) -> None:
         try:
-            items = self.wanted()
-            if not items:
-                raise CooposError(_("Type how many of each product come back."))
+            wanted = self.wanted()
+            if not wanted:
+                raise CooposError(_("Choose how many of each product come back."))
             approver = approve(
                 self.session.ctx, self, "refund", _("A refund needs a manager."), self.session
             )
@@ -171,10 +213,11 @@ class ReturnsDialog(QDialog):
                 self.session.ctx,
                 self.receipt_no,
                 approver,
-                items,
+                None,
                 PaymentMethod(method) if method else None,
                 self.reason.text().strip(),
                 user_id=self.session.user.id,
+                line_quantities=wanted,
             )
         except CooposError as exc:
             self.fail(exc.message)

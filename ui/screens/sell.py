@@ -51,6 +51,7 @@ from ui.widgets.shortcut_help import show_help
 class SellScreen(CartLines, Discounts, HeldSales, QWidget):
     pay_requested = Signal()
     returns_requested = Signal()
+    journal_requested = Signal()
     return_receipt_requested = Signal(str)  # a receipt's QR was scanned
     open_shift_requested = Signal()
 
@@ -179,6 +180,7 @@ class SellScreen(CartLines, Discounts, HeldSales, QWidget):
                 ("void", _("Cancel sale"), self.void_sale),
                 ("returns", _("Return (F8)"), self.returns_requested.emit),
                 ("reprint", _("Reprint last"), self.reprint_last),
+                ("journal", _("Receipts (F10)"), self.journal_requested.emit),
             ]
         )
         set_role(self.buttons["void"], "danger")
@@ -220,6 +222,7 @@ class SellScreen(CartLines, Discounts, HeldSales, QWidget):
                 "returns": self.returns_requested.emit,
                 "reprint": self.reprint_last,
                 "print_queue": self.show_print_queue,
+                "journal": self.journal_requested.emit,
                 "category_next": lambda: self.next_category(1),
                 "category_previous": lambda: self.next_category(-1),
                 "pay": self.request_pay,
@@ -496,8 +499,10 @@ class SellScreen(CartLines, Discounts, HeldSales, QWidget):
     def reprint_last(self) -> None:
         from ui.receipts_hook import runner
 
+        # The original was offered after the sale: any later print is a duplicate.
         if self.session.last_receipt and runner() is not None:
-            self.say(runner().print_receipt(self.session.last_receipt))
+            receipt, user = self.session.last_receipt, self.session.user
+            self.say(runner().print_duplicate(receipt, user.id if user else None))
 
     def on_print_queue(self, waiting: int, message: str, error: bool) -> None:
         """The print runner's news: a count that stays, and a sentence that fades."""
